@@ -1,0 +1,130 @@
+"""Service app factory: health, readiness, metrics, JSON errors, correlation ids.
+
+Every process of every service is a FastAPI app served by uvicorn: API processes add
+their routers, consumer processes only answer health and run their loops in
+``background`` tasks started by the lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("pikit.app")
+
+ReadyCheck = Callable[[], Awaitable[object]]
+Lifespan = Callable[[FastAPI], "AsyncIterator[None]"]
+
+
+class ApiError(Exception):
+    """An error with a status code, a stable machine code and a human message."""
+
+    def __init__(self, status: int, code: str, message: str, **details: object):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_body(status: int, code: str, message: str, **details: object) -> dict:
+    return {"error": {"status": status, "code": code, "message": message, **details}}
+
+
+def create_app(
+    title: str,
+    *,
+    ready_checks: dict[str, ReadyCheck] | None = None,
+    lifespan: Callable[[FastAPI], "AsyncIterator[None]"] | None = None,
+    description: str = "",
+) -> FastAPI:
+    checks = ready_checks if ready_checks is not None else {}
+    app = FastAPI(title=title, description=description, version="1.0.0",
+                  lifespan=asynccontextmanager(lifespan) if lifespan else None)
+    app.state.ready_checks = checks
+
+    @app.middleware("http")
+    async def correlation(request: Request, call_next):
+        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        request.state.correlation_id = cid
+        structlog.contextvars.bind_contextvars(correlation_id=cid)
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id")
+        response.headers["x-correlation-id"] = cid
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError):
+        return JSONResponse(error_body(exc.status, exc.code, exc.message, **exc.details), status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse(error_body(exc.status_code, "http_error", message), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError):
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+             "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse(error_body(422, "validation_error", "The request is not valid.", fields=fields),
+                            status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception):
+        log.exception("unhandled error")
+        return JSONResponse(error_body(500, "internal_error", "Something went wrong on our side."), status_code=500)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: this service's own dependencies answer")
+    async def readyz():
+        results = {}
+        ok = True
+        for name, check in app.state.ready_checks.items():
+            try:
+                await asyncio.wait_for(check(), 2)
+                results[name] = "ok"
+            except Exception as exc:
+                ok = False
+                results[name] = f"error: {exc!r}"[:200]
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def metrics():
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def serve(app: FastAPI, port: int, host: str = "0.0.0.0") -> None:
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
+                timeout_graceful_shutdown=5)
+
+
+async def run_forever(name: str, coro_factory: Callable[[], Awaitable[None]]) -> None:
+    """Run a background loop; log and restart it if it crashes (the process stays up)."""
+    while True:
+        try:
+            await coro_factory()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task crashed; restarting", task=name)
+            await asyncio.sleep(1)

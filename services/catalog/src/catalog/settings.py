@@ -1,0 +1,11 @@
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CatalogSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore")
+
+    port: int = 8002
+    health_port: int = 9002
+    # Batches applied at once by one consumer process (each on its own connection).
+    batch_concurrency: int = 3
+    pool_size: int = 6

@@ -1,0 +1,139 @@
+"""Every SQL statement on the catalog schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from pikit.events import BatchRow
+
+SCHEMA = "catalog"
+
+_BATCH_TABLE = """
+CREATE TEMP TABLE IF NOT EXISTS batch_rows (
+    row_no integer, sku text, name text, description text, price text, active boolean
+) ON COMMIT DELETE ROWS
+"""
+
+# Columns a file may omit keep their stored value (or NULL for new products).
+_KEEPABLE = ("description", "price")
+
+_UPSERT = """
+WITH input AS (
+    SELECT row_no, sku, name, description, price::numeric AS price, active, lower(sku) AS key
+    FROM batch_rows
+),
+old AS (
+    SELECT p.id, lower(p.sku) AS key, p.sku, p.name, p.description, p.price, p.active
+    FROM products p JOIN input i ON lower(p.sku) = i.key
+    ORDER BY p.id
+    FOR UPDATE OF p
+),
+merged AS (
+    SELECT i.key, i.row_no, i.sku, i.name,
+           {description} AS description, {price} AS price,
+           COALESCE(i.active, o.active, true) AS active,
+           o.sku AS old_sku, o.name AS old_name, o.description AS old_description,
+           o.price AS old_price, o.active AS old_active
+    FROM input i LEFT JOIN old o USING (key)
+),
+up AS (
+    INSERT INTO products AS p (sku, name, description, price, active)
+    SELECT sku, name, description, price, active FROM merged
+    ON CONFLICT (lower(sku)) DO UPDATE SET
+        sku = EXCLUDED.sku, name = EXCLUDED.name, description = EXCLUDED.description,
+        price = EXCLUDED.price, active = EXCLUDED.active, updated_at = now(), version = p.version + 1
+    WHERE (p.sku, p.name, p.description, p.price, p.active)
+          IS DISTINCT FROM (EXCLUDED.sku, EXCLUDED.name, EXCLUDED.description, EXCLUDED.price, EXCLUDED.active)
+    RETURNING p.id, p.sku, lower(p.sku) AS key, (p.xmax = 0) AS inserted
+),
+history AS (
+    INSERT INTO product_history (product_id, sku, action, changes, source, job_id, row_no)
+    SELECT u.id, u.sku,
+           CASE WHEN u.inserted THEN 'created' ELSE 'updated' END,
+           CASE WHEN u.inserted THEN jsonb_strip_nulls(jsonb_build_object(
+                    'sku', m.sku, 'name', m.name, 'description', m.description,
+                    'price', m.price, 'active', m.active))
+           ELSE jsonb_strip_nulls(jsonb_build_object(
+                    'sku', CASE WHEN m.sku IS DISTINCT FROM m.old_sku
+                           THEN jsonb_build_object('old', m.old_sku, 'new', m.sku) END,
+                    'name', CASE WHEN m.name IS DISTINCT FROM m.old_name
+                           THEN jsonb_build_object('old', m.old_name, 'new', m.name) END,
+                    'description', CASE WHEN m.description IS DISTINCT FROM m.old_description
+                           THEN jsonb_build_object('old', m.old_description, 'new', m.description) END,
+                    'price', CASE WHEN m.price IS DISTINCT FROM m.old_price
+                           THEN jsonb_build_object('old', m.old_price, 'new', m.price) END,
+                    'active', CASE WHEN m.active IS DISTINCT FROM m.old_active
+                           THEN jsonb_build_object('old', m.old_active, 'new', m.active) END))
+           END,
+           'import', $1::uuid, m.row_no
+    FROM up u JOIN merged m USING (key)
+)
+SELECT id, sku, inserted FROM up
+"""
+
+
+def _upsert_sql(columns: set[str]) -> str:
+    exprs = {c: (f"i.{c}" if c in columns else f"o.{c}") for c in _KEEPABLE}
+    return _UPSERT.format(**exprs)
+
+
+_UPSERT_SQL = {frozenset(k): _upsert_sql(set(k)) for k in
+               [(), ("description",), ("price",), ("description", "price")]}
+
+
+@dataclass
+class BatchResult:
+    rows: int
+    inserted: list[tuple[int, str]]
+    changed: list[tuple[int, str]]
+
+    @property
+    def updated(self) -> int:
+        return self.rows - len(self.inserted)
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - len(self.inserted) - len(self.changed)
+
+
+async def claim_batch(conn: asyncpg.Connection, job_id: str, batch_no: int) -> bool:
+    """Take the batch's marker; False if it was applied before (a redelivery)."""
+    return await conn.fetchval(
+        "INSERT INTO applied_batches (job_id, batch_no, rows, inserted, updated) VALUES ($1, $2, 0, 0, 0) "
+        "ON CONFLICT DO NOTHING RETURNING true",
+        job_id, batch_no,
+    ) is True
+
+
+async def is_cancelled(conn: asyncpg.Connection, job_id: str) -> bool:
+    return await conn.fetchval("SELECT true FROM cancelled_jobs WHERE job_id = $1", job_id) is True
+
+
+async def mark_cancelled(conn: asyncpg.Connection, job_id: str) -> None:
+    await conn.execute("INSERT INTO cancelled_jobs (job_id) VALUES ($1) ON CONFLICT DO NOTHING", job_id)
+
+
+async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], rows: list[BatchRow]) -> BatchResult:
+    """COPY the rows into a temporary table and merge them into products with their history."""
+    await conn.execute(_BATCH_TABLE)
+    await conn.copy_records_to_table(
+        "batch_rows", records=rows, columns=["row_no", "sku", "name", "description", "price", "active"]
+    )
+    present = frozenset(c for c in columns if c in _KEEPABLE)
+    result = await conn.fetch(_UPSERT_SQL[present], job_id)
+    inserted = [(r["id"], r["sku"]) for r in result if r["inserted"]]
+    changed = [(r["id"], r["sku"]) for r in result if not r["inserted"]]
+    return BatchResult(rows=len(rows), inserted=inserted, changed=changed)
+
+
+async def record_batch(conn: asyncpg.Connection, job_id: str, batch_no: int, result: BatchResult | None) -> None:
+    if result is None:
+        await conn.execute("UPDATE applied_batches SET skipped = true WHERE job_id = $1 AND batch_no = $2",
+                           job_id, batch_no)
+        return
+    await conn.execute(
+        "UPDATE applied_batches SET rows = $3, inserted = $4, updated = $5 WHERE job_id = $1 AND batch_no = $2",
+        job_id, batch_no, result.rows, len(result.inserted), result.updated,
+    )

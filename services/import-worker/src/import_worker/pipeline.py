@@ -1,0 +1,131 @@
+"""The two passes over a stored file. Synchronous: the worker runs them in a thread.
+
+Pass 1 validates every row, writes the error report and remembers the last valid
+occurrence of each SKU. Pass 2 reads the file again and yields, in file order, the rows
+that survive, in batches. Both passes are deterministic, so a job redelivered after a
+crash produces the same batches and the catalog's markers make the replay a no-op.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from import_worker.domain import LastOccurrence, ProductRow, RowError, parse_row
+from pikit.csvformat import CsvFormatError, CsvLayout, iter_records, open_source, sniff
+from pikit.storage import LocalStorage
+
+SNIFF_BYTES = 64 * 1024
+PROGRESS_EVERY = 2000  # rows between progress updates and cancellation checks
+ERROR_VALUE_LIMIT = 1000
+ERROR_COLUMNS = ("row", "column", "value", "reason")
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class Progress:
+    """Written by the pass thread, read by the reporter task; plain attribute writes are atomic."""
+
+    stage: str = "parsing"
+    rows_read: int = 0
+    bytes_read: int = 0
+    bytes_total: int = 0
+    batches_sent: int = 0
+    batches_total: int | None = None
+
+
+@dataclass
+class Validation:
+    layout: CsvLayout
+    rows_total: int = 0
+    valid: int = 0
+    invalid: int = 0
+    last: LastOccurrence = field(default_factory=LastOccurrence)
+
+    @property
+    def duplicates(self) -> int:
+        return self.last.duplicates
+
+    @property
+    def rows_to_import(self) -> int:
+        return self.last.unique
+
+
+def read_layout(storage: LocalStorage, key: str) -> CsvLayout:
+    with storage.open_read(key) as raw:
+        return sniff(open_source(raw).read(SNIFF_BYTES))
+
+
+def _records(storage: LocalStorage, key: str, layout: CsvLayout, progress: Progress,
+             cancelled: Callable[[], bool]) -> Iterator[tuple[int, list[str]]]:
+    with storage.open_read(key) as raw:
+        for count, record in enumerate(iter_records(open_source(raw), layout), 1):
+            if count % PROGRESS_EVERY == 0:
+                progress.rows_read = count
+                progress.bytes_read = raw.tell()
+                if cancelled():
+                    raise Cancelled()
+            yield record
+        progress.bytes_read = raw.tell()
+
+
+def validate(storage: LocalStorage, key: str, error_key: str, progress: Progress,
+             cancelled: Callable[[], bool]) -> Validation:
+    """Pass 1. Restarts as Windows-1252 when a file that began as UTF-8 turns out not to be."""
+    layout = read_layout(storage, key)
+    progress.stage = "validating"
+    try:
+        return _validate(storage, key, error_key, layout, progress, cancelled)
+    except UnicodeDecodeError:
+        if layout.encoding not in ("utf-8", "utf-8-sig"):
+            raise CsvFormatError("unreadable_encoding", f"The file cannot be decoded as {layout.encoding}.")
+        return _validate(storage, key, error_key, layout.with_encoding("cp1252"), progress, cancelled)
+
+
+def _validate(storage, key, error_key, layout, progress, cancelled) -> Validation:
+    result = Validation(layout=layout)
+    with storage.open_write(error_key) as out:
+        text = io.TextIOWrapper(out.file, encoding="utf-8", newline="", write_through=False)
+        writer = csv.writer(text)
+        writer.writerow(ERROR_COLUMNS)
+        for row_no, fields in _records(storage, key, layout, progress, cancelled):
+            result.rows_total += 1
+            parsed = parse_row(row_no, fields, layout)
+            if type(parsed) is ProductRow:
+                result.valid += 1
+                result.last.add(parsed.sku, row_no)
+            else:
+                result.invalid += 1
+                writer.writerows(_error_row(e) for e in parsed)
+        text.flush()
+        text.detach()
+    progress.rows_read = result.rows_total
+    return result
+
+
+def _error_row(error: RowError) -> tuple:
+    return error.row_no, error.column, error.value[:ERROR_VALUE_LIMIT], error.reason
+
+
+def batches(storage: LocalStorage, key: str, validation: Validation, batch_size: int, progress: Progress,
+            cancelled: Callable[[], bool]) -> Iterator[list[tuple]]:
+    """Pass 2: the surviving rows in file order, ``batch_size`` at a time, as BatchRow tuples."""
+    layout, last = validation.layout, validation.last
+    batch: list[tuple] = []
+    for row_no, fields in _records(storage, key, layout, progress, cancelled):
+        parsed = parse_row(row_no, fields, layout)
+        if type(parsed) is not ProductRow or not last.is_last(parsed.sku, row_no):
+            continue
+        batch.append((row_no, parsed.sku, parsed.name, parsed.description, parsed.price, parsed.active))
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+            if cancelled():
+                raise Cancelled()
+    if batch:
+        yield batch
