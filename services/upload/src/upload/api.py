@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -67,7 +67,7 @@ async def upload(request: Request):
 @router.get("", summary="Import jobs, newest first")
 async def list_imports(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                        offset: Annotated[int, Query(ge=0)] = 0,
-                       status: Annotated[str | None, Query(enum=list(domain.STATUSES))] = None):
+                       status: Annotated[Literal[domain.STATUSES] | None, Query()] = None):
     states, total = await store.list_jobs(request.app.state.pool, limit, offset, status)
     return {"items": [domain.view(s) for s in states], "total": total, "limit": limit, "offset": offset}
 

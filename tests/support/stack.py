@@ -1,0 +1,173 @@
+"""Start every service as its own OS process against the real PostgreSQL, RabbitMQ
+and Redis, in an isolated namespace (own database, bus namespace, Redis key prefix,
+storage directory), and drive them over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import asyncpg
+import httpx
+import redis.asyncio as aioredis
+
+BASE_DB_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/product_importer_test")
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# (name, module, args, port env var, port kind)
+PROGRAMS = {
+    "upload-api": ("upload", ["api"], "UPLOAD_PORT"),
+    "upload-consume": ("upload", ["consume"], "UPLOAD_HEALTH_PORT"),
+    "import-worker": ("import_worker", ["consume"], "IMPORT_WORKER_HEALTH_PORT"),
+    "catalog-api": ("catalog", ["api"], "CATALOG_PORT"),
+    "catalog-consume": ("catalog", ["consume"], "CATALOG_HEALTH_PORT"),
+    "progress-api": ("progress", ["api"], "PROGRESS_PORT"),
+    "progress-consume": ("progress", ["consume"], "PROGRESS_HEALTH_PORT"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(name: str) -> str:
+    return urlunsplit(urlsplit(BASE_DB_URL)._replace(path=f"/{name}"))
+
+
+@dataclass
+class Stack:
+    root: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    namespace: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:10]}")
+    ports: dict[str, int] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.db_name = f"pi_test_{self.namespace}"
+        self.database_url = database_url(self.db_name)
+        self.storage_dir = self.root / "storage"
+        self.log_dir = self.root / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.ports = {name: free_port() for name in PROGRAMS}
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("UPLOAD_", "CATALOG_", "PROGRESS_"))}
+        env.update(DATABASE_URL=self.database_url, AMQP_URL=AMQP_URL, REDIS_URL=REDIS_URL,
+                   STORAGE_DIR=str(self.storage_dir), BUS_NAMESPACE=self.namespace, LOG_LEVEL="info")
+        for name, (_, _, port_var) in PROGRAMS.items():
+            env[port_var] = str(self.ports[name])
+        env.update(self.extra_env)
+        return env
+
+    def url(self, program: str) -> str:
+        return f"http://127.0.0.1:{self.ports[program]}"
+
+    def start(self, *names: str) -> None:
+        names = names or tuple(n for n in PROGRAMS if n in os.environ.get("STACK_PROGRAMS", " ".join(PROGRAMS)))
+        for name in names:
+            module, args, _ = PROGRAMS[name]
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen([sys.executable, "-m", module, *args], env=self.env(),
+                                                stdout=log, stderr=subprocess.STDOUT)
+        for name in names:
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+            try:
+                if httpx.get(f"{self.url(name)}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} not ready after {timeout}s:\n{self.log_tail(name)}")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown hooks, unacked messages go back to the queue."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs.clear()
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    async def drop_everything(self) -> None:
+        """Remove this stack's database, queues and Redis keys."""
+        admin = await asyncpg.connect(database_url("postgres"))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+        await delete_queues(self.namespace)
+        client = aioredis.from_url(REDIS_URL)
+        try:
+            keys = [k async for k in client.scan_iter(match=f"{self.namespace}:*", count=1000)]
+            if keys:
+                await client.delete(*keys)
+        finally:
+            await client.aclose()
+
+
+QUEUES = ["upload.jobs", "import-worker.jobs", "catalog.batches", "catalog.cancellations", "progress.updates",
+          "webhooks.events"]
+
+
+async def delete_queues(namespace: str) -> None:
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        for queue in QUEUES:
+            base = f"{namespace}.{queue}"
+            for name in [base, f"{base}.dlq", *(f"{base}.retry.{ms}" for ms in (1000, 5000, 30000, 100, 200, 500))]:
+                channel = await connection.channel()
+                try:
+                    await channel.queue_delete(name)
+                except Exception:
+                    pass
+                finally:
+                    if not channel.is_closed:
+                        await channel.close()
+        channel = await connection.channel()
+        try:
+            await channel.exchange_delete(f"{namespace}.events")
+        except Exception:
+            pass
+
+
+async def wait_for_job(client: httpx.AsyncClient, job_id: str, statuses=("completed", "failed", "cancelled"),
+                       timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = (await client.get(f"/imports/{job_id}")).json()
+        if job["status"] in statuses:
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job still {job['status']} after {timeout}s: {job}")
+        await asyncio.sleep(0.2)
