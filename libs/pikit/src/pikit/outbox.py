@@ -53,11 +53,22 @@ class OutboxRelay:
     async def run(self) -> None:
         listener: asyncpg.Connection | None = None
         backoff = 0.5
+
+        def wake(*_: object) -> None:
+            self._wake.set()
+
+        async def release() -> None:
+            try:
+                await listener.remove_listener(channel_name(self.schema), wake)
+                await self.pool.release(listener)
+            except Exception:
+                pass
+
         while True:
             try:
                 if listener is None or listener.is_closed():
                     listener = await self.pool.acquire()
-                    await listener.add_listener(channel_name(self.schema), lambda *_: self._wake.set())
+                    await listener.add_listener(channel_name(self.schema), wake)
                 while await self.drain_once():
                     pass
                 backoff = 0.5
@@ -67,16 +78,13 @@ class OutboxRelay:
                     pass
                 self._wake.clear()
             except asyncio.CancelledError:
-                if listener is not None and not listener.is_closed():
-                    await self.pool.release(listener)
+                if listener is not None:
+                    await release()
                 raise
             except Exception as exc:  # broker or database away: keep the rows, try again
                 log.warning("outbox relay error", error=repr(exc), retry_in=backoff)
                 if listener is not None:
-                    try:
-                        await self.pool.release(listener)
-                    except Exception:
-                        pass
+                    await release()
                     listener = None
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)

@@ -1,0 +1,138 @@
+"""The bus and the outbox against the real RabbitMQ and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import aio_pika
+import pytest
+
+from pikit import outbox
+from pikit.bus import Bus, replay_dead_letters
+from pikit.db import create_pool, migrate
+from pikit.events import ImportCancelled, ImportStarted, new_event
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def until(predicate, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def bus(amqp_url, bus_namespace):
+    bus = Bus(amqp_url, bus_namespace, "test")
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+async def queue_depth(amqp_url: str, name: str) -> int:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, passive=True)
+        return queue.declaration_result.message_count
+
+
+async def test_a_failing_handler_is_retried_with_back_off_then_succeeds(bus):
+    attempts = []
+
+    async def flaky(envelope, body):
+        attempts.append(asyncio.get_running_loop().time())
+        if len(attempts) < 3:
+            raise RuntimeError("not yet")
+
+    bus.subscribe("retry-test", {"import.started": flaky}, retry_delays_ms=(100, 300))
+    await bus.start_consuming()
+    await bus.publish(new_event(ImportStarted(job_id=str(uuid.uuid4())), source="test"))
+    await until(lambda: len(attempts) == 3)
+    assert attempts[1] - attempts[0] >= 0.09 and attempts[2] - attempts[1] >= 0.29
+
+
+async def test_after_the_last_attempt_a_message_goes_to_the_dead_letter_queue_and_can_be_replayed(
+        bus, amqp_url, bus_namespace):
+    seen, broken = [], [True]
+
+    async def handler(envelope, body):
+        seen.append(body.job_id)
+        if broken[0]:
+            raise RuntimeError("broken")
+
+    bus.subscribe("dlq-test", {"import.cancelled": handler}, retry_delays_ms=(50,))
+    await bus.start_consuming()
+    job = str(uuid.uuid4())
+    await bus.publish(new_event(ImportCancelled(job_id=job), source="test"))
+    dlq = f"{bus_namespace}.dlq-test.dlq"
+    await until(lambda: len(seen) == 2)
+    for _ in range(50):
+        if await queue_depth(amqp_url, dlq) == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await queue_depth(amqp_url, dlq) == 1
+
+    broken[0] = False
+    assert await replay_dead_letters(amqp_url, bus_namespace, "dlq-test") == 1
+    await until(lambda: len(seen) == 3)
+    assert await queue_depth(amqp_url, dlq) == 0
+
+
+async def test_an_unknown_message_type_is_parked(bus, amqp_url, bus_namespace):
+    bus.subscribe("park-test", {"mystery.happened": lambda e, b: asyncio.sleep(0)})
+    await bus.start_consuming()
+    await bus.publish_raw("mystery.happened", b'{"specversion":"1.0","id":"x1","source":"t",'
+                                              b'"type":"mystery.happened","data":{}}', "x1")
+    dlq = f"{bus_namespace}.park-test.dlq"
+    for _ in range(100):
+        if await queue_depth(amqp_url, dlq) == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await queue_depth(amqp_url, dlq) == 1
+
+
+async def test_the_outbox_relay_publishes_committed_rows_only_and_once(bus, scratch_database_url, tmp_path: Path):
+    pool = await create_pool(scratch_database_url, "outbox_test")
+    (tmp_path / "0001_t.sql").write_text("CREATE TABLE things (id int);")
+    await migrate(pool, "outbox_test", tmp_path)
+    received = []
+
+    async def handler(envelope, body):
+        received.append(envelope.id)
+
+    bus.subscribe("outbox-test", {"import.started": handler})
+    await bus.start_consuming()
+    relay = asyncio.create_task(outbox.OutboxRelay(pool, bus, "outbox_test", poll_seconds=5).run())
+    try:
+        kept = new_event(ImportStarted(job_id=str(uuid.uuid4())), source="test")
+        dropped = new_event(ImportStarted(job_id=str(uuid.uuid4())), source="test")
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                await outbox.enqueue(conn, "outbox_test", kept)
+            with pytest.raises(RuntimeError):
+                async with conn.transaction():
+                    await outbox.enqueue(conn, "outbox_test", dropped)
+                    raise RuntimeError("rolled back")
+        await until(lambda: kept.id in received, timeout=3)  # woken by NOTIFY, well before the 5 s poll
+        await asyncio.sleep(0.3)
+        assert received == [kept.id]
+        assert await pool.fetchval("SELECT count(*) FROM outbox_test.outbox") == 0
+    finally:
+        relay.cancel()
+        await pool.close()
+
+
+async def test_migrations_are_safe_when_replicas_start_together(scratch_database_url, tmp_path: Path):
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE a (id int);")
+    (tmp_path / "0002_b.sql").write_text("CREATE TABLE b (id int);")
+    pools = [await create_pool(scratch_database_url, "race_test") for _ in range(4)]
+    try:
+        results = await asyncio.gather(*(migrate(p, "race_test", tmp_path) for p in pools))
+        assert sorted(len(r) for r in results) == [0, 0, 0, 3]  # the kit's table + the two files, once
+    finally:
+        for p in pools:
+            await p.close()
