@@ -189,3 +189,9 @@ async def test_a_cancelled_job_stops_and_can_be_retried(uploads, db):
     retried = await wait_for_job(uploads, retry.json()["id"])
     assert retried["status"] == "completed"
     assert await db.fetchval("SELECT count(*) FROM catalog.products WHERE sku LIKE 'CANCEL-%'") == 60_000
+
+
+async def test_a_file_that_breaks_mid_way_fails_with_its_reason(uploads):
+    content = b'name,sku,description\r\nGood,BROKEN-1,ok\r\nBad,BROKEN-2,"never closed\r\n' + b"x" * 1024
+    job = await import_file(uploads, gzip.compress(content)[:-12], "broken.csv.gz")  # truncated gzip
+    assert job["status"] == "failed" and job["error"]["code"] == "not_text", job

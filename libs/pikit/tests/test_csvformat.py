@@ -123,6 +123,13 @@ def test_quoted_header_cells_with_semicolons():
     assert layout.index == {"sku": 0, "name": 1, "price": 2}
 
 
+def test_spaces_after_delimiters_do_not_hide_quoted_cells():
+    data = b'"SKU", "Name", "Description"\n"A-1", "Chair, oak", "Big"\n'
+    layout = sniff(data)
+    assert layout.index == {"sku": 0, "name": 1, "description": 2}
+    assert records(data) == [(2, ["A-1", "Chair, oak", "Big"])]
+
+
 def test_blank_lines_before_the_header_are_skipped():
     layout = sniff(b"\r\n\r\nsku,name\r\nA,B\r\n")
     assert layout.index == {"sku": 0, "name": 1}
@@ -163,6 +170,19 @@ def test_a_data_file_without_header_is_missing_columns():
     error = format_error(b"A-1,Chair,Oak\nA-2,Table,Pine\n")
     assert error.code == "missing_columns"
     assert error.missing == ["sku", "name"]
+
+
+def test_missing_columns_message_stays_short_for_a_huge_header():
+    header = ",".join(f"column{i}" for i in range(500)) + "," + "x" * 1000
+    error = format_error(header.encode() + b"\n")
+    assert error.missing == ["sku", "name"]
+    assert "column19, and 481 more)" in error.message
+    assert len(error.message) < 400
+
+
+def test_missing_columns_message_for_a_file_of_empty_cells():
+    error = format_error(b",,\n,,\n")
+    assert (error.code, error.missing) == ("missing_columns", ["sku", "name"])
 
 
 def test_csv_format_error_rejects_unknown_codes():

@@ -24,7 +24,7 @@ import dataclasses
 import gzip
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -247,12 +247,18 @@ def _first_record(text: str, delimiter: str) -> list[str]:
     """The first non-blank record of ``text`` split with ``delimiter`` (quotes honoured)."""
     # Only the first few lines are needed; csv.reader parses lazily.
     try:
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False):
+        for record in _reader(io.StringIO(text, newline=""), delimiter):
             if not _is_blank(record):
                 return record
     except csv.Error:
         pass
     return []
+
+
+def _reader(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    # skipinitialspace: `a, "b, c"` is two fields, as people who type CSV by hand mean
+    # it. Every column we import is stripped anyway, so nothing else changes.
+    return csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=True, strict=False)
 
 
 def _is_blank(fields: list[str]) -> bool:
@@ -263,7 +269,10 @@ def _is_blank(fields: list[str]) -> bool:
 def _missing_message(missing: list[str], header: tuple[str, ...]) -> str:
     names = " and ".join(f"'{m}'" for m in missing)
     noun = "column" if len(missing) == 1 else "columns"
-    found = ", ".join(h for h in header if h) or "no column names"
+    shown = [h if len(h) <= 40 else h[:40] + "…" for h in header if h]
+    if len(shown) > 20:
+        shown = [*shown[:20], f"and {len(shown) - 20} more"]
+    found = ", ".join(shown) or "no column names"
     return f"The header row has no {names} {noun} (found: {found})."
 
 
@@ -374,7 +383,7 @@ def iter_records(raw: BinaryIO, layout: CsvLayout) -> Iterator[tuple[int, list[s
         csv.field_size_limit(CSV_FIELD_SIZE_LIMIT)
     text = io.TextIOWrapper(raw, encoding=layout.encoding, newline="")  # type: ignore[arg-type]
     try:
-        reader = csv.reader(text, delimiter=layout.delimiter, strict=False)
+        reader = _reader(text, layout.delimiter)
         row_no = 0
         for fields in reader:  # the header: the first non-blank record
             row_no += 1

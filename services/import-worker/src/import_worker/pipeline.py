@@ -9,7 +9,9 @@ crash produces the same batches and the catalog's markers make the replay a no-o
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -63,14 +65,22 @@ def read_layout(storage: LocalStorage, key: str) -> CsvLayout:
 
 def _records(storage: LocalStorage, key: str, layout: CsvLayout, progress: Progress,
              cancelled: Callable[[], bool]) -> Iterator[tuple[int, list[str]]]:
+    count = 0
     with storage.open_read(key) as raw:
-        for count, record in enumerate(iter_records(open_source(raw), layout), 1):
-            if count % PROGRESS_EVERY == 0:
-                progress.rows_read = count
-                progress.bytes_read = raw.tell()
-                if cancelled():
-                    raise Cancelled()
-            yield record
+        try:
+            for count, record in enumerate(iter_records(open_source(raw), layout), 1):
+                if count % PROGRESS_EVERY == 0:
+                    progress.rows_read = count
+                    progress.bytes_read = raw.tell()
+                    if cancelled():
+                        raise Cancelled()
+                yield record
+        except csv.Error as exc:
+            raise CsvFormatError("malformed_csv", f"The file is not valid CSV after data record {count} "
+                                                  f"(often a quote that is never closed): {exc}.") from exc
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise CsvFormatError("not_text", f"The compressed file is damaged after data record {count}: "
+                                             f"{exc}.") from exc
         progress.bytes_read = raw.tell()
 
 
