@@ -247,3 +247,7 @@ def asyncapi_document() -> dict[str, Any]:
         "channels": channels,
         "components": {"messages": messages},
     }
+
+
+if __name__ == "__main__":  # python -m pikit.events > docs/asyncapi.json
+    print(orjson.dumps(asyncapi_document(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
