@@ -14,9 +14,10 @@ from pathlib import Path
 import asyncpg
 from fastapi import FastAPI
 
-from pikit.app import ReadyCheck, create_app, run_forever
+from pikit.app import ReadyCheck, create_app, run_forever, serve
 from pikit.bus import Bus
 from pikit.db import create_pool, migrate
+from pikit.logs import configure_logging
 from pikit.outbox import OutboxRelay
 from pikit.settings import InfraSettings
 
@@ -72,3 +73,13 @@ def consumer_app(title: str, source: str, subscribe: Subscribe, *, schema: str |
         checks["postgres"] = lambda: app.state.pool.fetchval("SELECT 1")
     app = create_app(title, lifespan=lifespan, ready_checks={**checks, **(extra_checks or {})})
     return app
+
+
+def main(service: str, roles: dict[str, tuple[Callable[[], FastAPI], int]], argv: list[str]) -> None:
+    """``python -m <service> <role>``: configure logs, build the role's app, serve it on its port."""
+    role = argv[1] if len(argv) > 1 else next(iter(roles))
+    if role not in roles:
+        raise SystemExit(f"usage: python -m {service} {'|'.join(roles)} (got {role!r})")
+    factory, port = roles[role]
+    configure_logging(f"{service}-{role}" if len(roles) > 1 else service, InfraSettings().log_level)
+    serve(factory(), port)

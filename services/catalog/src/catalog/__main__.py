@@ -2,24 +2,10 @@
 
 import sys
 
+from pikit.service import main
 from catalog.service import api_app, consumer_app
 from catalog.settings import CatalogSettings
-from pikit.app import serve
-from pikit.logs import configure_logging
-from pikit.settings import InfraSettings
-
-
-def main() -> None:
-    role = sys.argv[1] if len(sys.argv) > 1 else "api"
-    settings = CatalogSettings()
-    configure_logging(f"catalog-{role}", InfraSettings().log_level)
-    if role == "api":
-        serve(api_app(), settings.port)
-    elif role == "consume":
-        serve(consumer_app(), settings.health_port)
-    else:
-        sys.exit(f"usage: python -m catalog api|consume (got {role!r})")
-
 
 if __name__ == "__main__":
-    main()
+    settings = CatalogSettings()
+    main("catalog", {"api": (api_app, settings.port), "consume": (consumer_app, settings.health_port)}, sys.argv)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from import_worker.domain import LastOccurrence, ProductRow, RowError, parse_row
-from pikit.csvformat import CsvFormatError, CsvLayout, iter_records, open_source, sniff
+from pikit.csvformat import CsvFormatError, CsvLayout, iter_records, open_source, read_sample, sniff
 from pikit.storage import LocalStorage
 
 SNIFF_BYTES = 64 * 1024
@@ -60,7 +60,7 @@ class Validation:
 
 def read_layout(storage: LocalStorage, key: str) -> CsvLayout:
     with storage.open_read(key) as raw:
-        return sniff(open_source(raw).read(SNIFF_BYTES))
+        return sniff(read_sample(open_source(raw), SNIFF_BYTES))
 
 
 def _records(storage: LocalStorage, key: str, layout: CsvLayout, progress: Progress,
