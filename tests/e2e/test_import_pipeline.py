@@ -6,6 +6,7 @@ import asyncio
 import csv
 import gzip
 import io
+import json
 
 import httpx
 import pytest
@@ -195,3 +196,15 @@ async def test_a_file_that_breaks_mid_way_fails_with_its_reason(uploads):
     content = b'name,sku,description\r\nGood,BROKEN-1,ok\r\nBad,BROKEN-2,"never closed\r\n' + b"x" * 1024
     job = await import_file(uploads, gzip.compress(content)[:-12], "broken.csv.gz")  # truncated gzip
     assert job["status"] == "failed" and job["error"]["code"] == "not_text", job
+
+
+async def test_logs_are_json_lines_with_the_job_and_correlation_ids(stack, uploads):
+    response = await uploads.post("/imports", files={"file": ("log.csv", csv_bytes([["Cup", "LOG-1", "x"]]),
+                                                              "text/csv")},
+                                  headers={"X-Correlation-ID": "corr-log-test"})
+    job = await wait_for_job(uploads, response.json()["id"])
+    lines = [json.loads(line) for line in (stack.log_dir / "import-worker.log").read_text().splitlines()
+             if line.startswith("{")]
+    mine = [line for line in lines if line.get("job_id") == job["id"]]
+    assert mine and all(line["correlation_id"] == "corr-log-test" for line in mine)
+    assert {"timestamp", "level", "message", "service"} <= set(mine[0])
