@@ -25,10 +25,13 @@ WITH input AS (
     FROM batch_rows
 ),
 old AS (
-    SELECT p.id, lower(p.sku) AS key, p.sku, p.name, p.description, p.price, p.active
-    FROM products p JOIN input i ON lower(p.sku) = i.key
-    ORDER BY p.id
-    FOR UPDATE OF p
+    -- LATERAL makes every lookup an index probe: a join lets the planner hash the
+    -- whole products table for each batch, which grows with the catalog.
+    SELECT o.* FROM input i CROSS JOIN LATERAL (
+        SELECT p.id, lower(p.sku) AS key, p.sku, p.name, p.description, p.price, p.active
+        FROM products p WHERE lower(p.sku) = i.key
+        FOR UPDATE
+    ) o
 ),
 merged AS (
     SELECT i.key, i.row_no, i.sku, i.name,
