@@ -9,7 +9,9 @@ just the routes the benchmark needs.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -85,8 +87,6 @@ class Edge:
         user = ""
         if os.geteuid() == 0:
             st = ROOT.stat()
-            import grp
-            import pwd
             user = f"user {pwd.getpwuid(st.st_uid).pw_name} {grp.getgrgid(st.st_gid).gr_name};"
         mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
         return {

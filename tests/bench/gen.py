@@ -138,7 +138,7 @@ def generate(path: Path, rows: int, seed: int = 20251123) -> Expected:
     with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 20) as out:
         out.write(HEADER)
         chunk: list[str] = []
-        for i in range(rows):
+        for _ in range(rows):
             # name
             name = names[int(rand() * n_names)]
             if rand() < 0.25:

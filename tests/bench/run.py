@@ -17,7 +17,8 @@
    exits 1 only when the benchmark itself could not run.
 
 Options: --rows N, --seed N, --no-floor, --no-import, --keep (leave the databases,
-queues and uploaded files in place for inspection).
+queues and uploaded files in place for inspection), --pg-setting NAME=VALUE
+(diagnostics: a PostgreSQL setting for the services' database; labelled as such).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 import traceback
 import uuid
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from statistics import median
 
@@ -194,7 +195,6 @@ def event_rates(times: list[float], start: float, end: float) -> dict:
 
 def server_timeline(events: list[dict]) -> dict:
     """Seconds after import.requested of the job's milestones, from the upload service's event stream."""
-    from datetime import datetime
 
     def at(event: dict) -> float:
         return datetime.fromisoformat(event["time"]).timestamp()
@@ -213,8 +213,9 @@ def server_timeline(events: list[dict]) -> dict:
         out.update(batches=len(batches), first_batch_done=batches[0], last_batch_done=batches[-1])
         gaps = [b - a for a, b in zip(batches, batches[1:])]
         out["max_gap_between_batches"] = max(gaps) if gaps else None
+        sizes = [e["stored_bytes"] for e in events if e["type"] == "import.batch_done"]
+        out["batch_done_stored_kb_avg"] = sum(sizes) / len(sizes) / 1024
     return out
-
 
 
 async def postgres_backends(stack: Stack) -> dict[int, str]:
@@ -226,6 +227,32 @@ async def postgres_backends(stack: Stack) -> dict[int, str]:
     finally:
         await conn.close()
     return {r["pid"]: f"postgres: {r['application_name'] or '?'} backends" for r in rows}
+
+
+async def upload_job_events(stack: Stack, job_id: str) -> list[dict]:
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        rows = await conn.fetch("SELECT type, occurred_at, pg_column_size(data) AS size FROM upload.job_events "
+                                "WHERE job_id = $1 ORDER BY seq", uuid.UUID(job_id))
+    finally:
+        await conn.close()
+    return [{"type": r["type"], "time": r["occurred_at"].isoformat(), "stored_bytes": r["size"]} for r in rows]
+
+
+def worker_log(stack: Stack, job_id: str) -> dict:
+    """The worker's own timings of a job (its "validated" and "batches sent" log lines)."""
+    out = {}
+    path = stack.log_dir / "import-worker.log"
+    for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
+        if job_id not in line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("message") in ("validated", "batches sent") and "seconds" in record:
+            out[record["message"].replace(" ", "_")] = record["seconds"]
+    return out
 
 
 async def products_in_catalog(stack: Stack) -> int:
@@ -292,10 +319,15 @@ async def one_import(client, stack: Stack, edge: Edge, sampler: procstat.RssSamp
     cpu_after, machine_after = procstat.cpu_snapshot(groups, backends), procstat.machine_cpu()
 
     events = followed["events"]
+    if not events:
+        out["status"] = "the progress stream ended without any event"
+        return out
     done_at = events[-1][0]
     times = [t for t, _, _ in events]
     job = (await client.get(f"/api/imports/{job_id}")).json()
-    job_events = (await client.get(f"/api/imports/{job_id}/events")).json().get("items", [])
+    # Straight from the upload schema: GET /imports/{id}/events would send every batch_done with its
+    # product lists (tens of MB for 500k rows) and bloat upload-api just before the next measurement.
+    job_events = await upload_job_events(stack, job_id)
     products = await products_in_catalog(stack)
     want = expected_job(expected, label)
     got = {key: job.get(key) for key in want}
@@ -319,12 +351,14 @@ async def one_import(client, stack: Stack, edge: Edge, sampler: procstat.RssSamp
         "job_matches": got == want,
         "mismatches": {k: {"got": got[k], "expected": want[k]} for k in want if got[k] != want[k]},
         "server_timeline": server_timeline(job_events),
+        "worker_seconds": worker_log(stack, job_id),
         "products_in_catalog": products,
         "products_expected": expected.unique,
         # postgres = every other PostgreSQL process on the machine (background writers, other databases)
         "cpu_seconds": {k: round(v, 2) for k, v in
                         sorted(procstat.cpu_delta(cpu_before, cpu_after).items(), key=lambda kv: -kv[1])},
         "machine_cpu_busy_percent": 100 * busy / total if total else None,
+        "machine_cpu_busy_seconds": busy / procstat.CLK_TCK,
     })
     say(f"  [{label}] {job['status']} after {seconds:.2f} s; job: " +
         ", ".join(f"{k}={job.get(k)}" for k in ("rows_total", "inserted", "updated", "invalid", "duplicates")) +
@@ -402,8 +436,9 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
     stack_dir = BENCH_DIR / "stack"
     shutil.rmtree(stack_dir, ignore_errors=True)
     stack = Stack(stack_dir, namespace=f"bench{uuid.uuid4().hex[:8]}")
-    if pg_settings:
-        await prepare_database(stack, pg_settings)
+    # Created here rather than by the first service to start: services starting together race on
+    # CREATE DATABASE, and pikit.db.ensure_database lets the loser crash (UniqueViolationError).
+    await prepare_database(stack, pg_settings)
     edge: Edge | None = None
     sampler = procstat.RssSampler(lambda: {name: proc.pid for name, proc in stack.procs.items()})
     out: dict = {"log_dir": str(stack.log_dir), "namespace": stack.namespace, "runs": {}}
@@ -540,13 +575,26 @@ def summarize(results: dict) -> tuple[list[str], dict]:
     timeline = {k: imp[k].get("server_timeline", {}) for k in imp}
     lines.append(f"  {'server timeline (s after import.requested):':<44}")
     for key in ("started", "validated", "first_batch_done", "last_batch_done", "completed", "batches",
-                "max_gap_between_batches"):
-        vals = [_f(timeline.get(k, {}).get(key), "{}" if key == "batches" else "{:.2f}") for k in ("empty", "full")]
-        lines.append(f"  {'  ' + key.replace('_', ' '):<44} {vals[0]:>12} {vals[1]:>12}")
+                "max_gap_between_batches", "batch_done_stored_kb_avg"):
+        fmt = {"batches": "{}", "batch_done_stored_kb_avg": "{:.0f}"}.get(key, "{:.2f}")
+        vals = [_f(timeline.get(k, {}).get(key), fmt) for k in ("empty", "full")]
+        label = {"batch_done_stored_kb_avg": "batch_done event as stored (KB, compressed)"}.get(
+            key, key.replace("_", " "))
+        lines.append(f"  {'  ' + label:<44} {vals[0]:>12} {vals[1]:>12}")
+    worker = {k: imp[k].get("worker_seconds", {}) for k in imp}
+    for key, what in (("validated", "worker: pass 1 done (s after it took the job)"),
+                      ("batches_sent", "worker: last batch published (s)")):
+        vals = [_f(worker.get(k, {}).get(key)) for k in ("empty", "full")]
+        lines.append(f"  {'  ' + what:<44} {vals[0]:>12} {vals[1]:>12}")
     stages = {k: imp[k].get("stages_at", {}) for k in imp}
     for status in ("parsing", "validating", "importing", "completed"):
         vals = [_f(stages.get(k, {}).get(status)) for k in ("empty", "full")]
         lines.append(f"  {'  ' + status + ' seen at (s after upload start)':<44} {vals[0]:>12} {vals[1]:>12}")
+
+    full_unchanged = imp.get("full", {}).get("terminal_snapshot", {}).get("unchanged")
+    if full_unchanged:
+        lines.append(f"  (full: the catalog skips the {full_unchanged:,} rows that did not change, the floor's merge "
+                     "rewrites every row)")
 
     # Memory.
     peaks = (results.get("import") or {}).get("peak_rss_kb", {})
@@ -578,8 +626,12 @@ def summarize(results: dict) -> tuple[list[str], dict]:
         for g in groups:
             vals = [_f(imp[k].get("cpu_seconds", {}).get(g), "{:.1f}") if k in imp else "-" for k in ("empty", "full")]
             lines.append(f"  {g:<44} {vals[0]:>12} {vals[1]:>12}")
+        other = {k: imp[k]["machine_cpu_busy_seconds"] - sum(imp[k]["cpu_seconds"].values())
+                 for k in imp if "machine_cpu_busy_seconds" in imp[k]}
+        vals = [_f(other.get(k), "{:.1f}") for k in ("empty", "full")]
+        lines.append(f"  {'rest of the machine (kernel, other work)':<44} {vals[0]:>12} {vals[1]:>12}")
         vals = [_f(imp[k].get("machine_cpu_busy_percent"), "{:.0f}%") if k in imp else "-" for k in ("empty", "full")]
-        lines.append(f"  {'machine CPU busy (all cores)':<44} {vals[0]:>12} {vals[1]:>12}")
+        lines.append(f"  {'machine CPU busy (of all cores)':<44} {vals[0]:>12} {vals[1]:>12}")
 
     missed = [name for name, v in verdicts.items() if any(ok is False for ok in v["ok"].values())]
     lines.append("")

@@ -56,7 +56,8 @@ async def test_a_batch_delivered_twice_is_applied_once(pool):
     done = await outbox_events(pool, job)
     assert len(done) == 1
     assert (done[0]["rows"], done[0]["inserted"], done[0]["updated"]) == (2, 2, 0)
-    assert sorted(p["sku"] for p in done[0]["created_products"]) == ["TWICE-1", "TWICE-2"]
+    assert sorted(done[0]["created"]["skus"]) == ["TWICE-1", "TWICE-2"]
+    assert len(set(done[0]["created"]["ids"])) == 2
 
 
 async def test_an_update_reports_changed_products_and_unchanged_ones_apart(pool):
@@ -68,7 +69,7 @@ async def test_an_update_reports_changed_products_and_unchanged_ones_apart(pool)
                                                   (3, "UPD-2", "B2", "y", None, None)]))
     done = (await outbox_events(pool, job))[0]
     assert (done["inserted"], done["updated"], done["unchanged"]) == (0, 2, 0)  # the spelling of upd-1 changed
-    assert sorted(p["sku"] for p in done["updated_products"]) == ["UPD-2", "upd-1"]
+    assert sorted(done["changed"]["skus"]) == ["UPD-2", "upd-1"]
     history = await pool.fetch(
         "SELECT sku, changes FROM catalog.product_history WHERE job_id = $1 ORDER BY sku", job)
     assert [dict(h) for h in history] == [

@@ -127,9 +127,11 @@ class UpsertBatch(JobBody):
     rows: list[BatchRow]
 
 
-class ProductRef(Body):
-    id: int
-    sku: str
+class ProductRefs(Body):
+    """Products as two parallel arrays: thousands per batch stay cheap to build and parse."""
+
+    ids: list[int] = []
+    skus: list[str] = []
 
 
 class ImportBatchDone(JobBody):
@@ -139,8 +141,8 @@ class ImportBatchDone(JobBody):
     updated: int
     unchanged: int = 0
     skipped: bool = False  # the job was cancelled before this batch was applied
-    created_products: list[ProductRef] = []
-    updated_products: list[ProductRef] = []
+    created: ProductRefs = ProductRefs()
+    changed: ProductRefs = ProductRefs()  # updated with at least one value different
 
 
 class Product(Body):
@@ -214,8 +216,11 @@ def new_event(
     )
 
 
-def encode(envelope: Envelope) -> bytes:
-    return orjson.dumps(envelope.model_dump(mode="json"))
+def encode(envelope: Envelope, data: dict[str, Any] | None = None) -> bytes:
+    """Serialise; ``data`` given apart skips pydantic on large bodies already made of JSON types."""
+    if data is None:
+        return orjson.dumps(envelope.model_dump(mode="json"))
+    return orjson.dumps({**envelope.model_dump(mode="json", exclude={"data"}), "data": data})
 
 
 def decode(raw: bytes) -> tuple[Envelope, Body]:

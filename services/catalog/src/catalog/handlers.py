@@ -8,7 +8,7 @@ import structlog
 
 from catalog import store
 from pikit import outbox
-from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ProductRef, UpsertBatch, new_event)
+from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ProductRefs, UpsertBatch, new_event)
 
 log = structlog.get_logger("catalog.handlers")
 
@@ -43,8 +43,9 @@ class CatalogHandlers:
                 done = ImportBatchDone(
                     job_id=cmd.job_id, batch_no=cmd.batch_no, rows=result.rows,
                     inserted=len(result.inserted), updated=result.updated, unchanged=result.unchanged,
-                    created_products=[ProductRef(id=i, sku=s) for i, s in result.inserted],
-                    updated_products=[ProductRef(id=i, sku=s) for i, s in result.changed],
+                    created=ProductRefs(ids=[r["id"] for r in result.inserted],
+                                        skus=[r["sku"] for r in result.inserted]),
+                    changed=ProductRefs(ids=[r["id"] for r in result.changed], skus=[r["sku"] for r in result.changed]),
                 )
             await outbox.enqueue(conn, store.SCHEMA, new_event(done, source=SOURCE,
                                                               correlation_id=envelope.correlation_id))

@@ -89,8 +89,8 @@ _UPSERT_SQL = {frozenset(k): _upsert_sql(set(k)) for k in
 @dataclass
 class BatchResult:
     rows: int
-    inserted: list[tuple[int, str]]
-    changed: list[tuple[int, str]]
+    inserted: list[asyncpg.Record]  # id, sku
+    changed: list[asyncpg.Record]
 
     @property
     def updated(self) -> int:
@@ -126,8 +126,8 @@ async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], 
     )
     present = frozenset(c for c in columns if c in _KEEPABLE)
     result = await conn.fetch(_UPSERT_SQL[present], job_id)
-    inserted = [(r["id"], r["sku"]) for r in result if r["inserted"]]
-    changed = [(r["id"], r["sku"]) for r in result if not r["inserted"]]
+    inserted = [r for r in result if r["inserted"]]
+    changed = [r for r in result if not r["inserted"]]
     return BatchResult(rows=len(rows), inserted=inserted, changed=changed)
 
 

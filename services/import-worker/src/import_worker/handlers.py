@@ -14,7 +14,8 @@ from import_worker.settings import WorkerSettings
 from pikit.bus import Bus, delivery_attempt
 from pikit.csvformat import CsvFormatError, KNOWN_COLUMNS
 from pikit.events import (Envelope, ImportCancelRequested, ImportFailed, ImportFailedError, ImportProgress,
-                          ImportRequested, ImportStarted, ImportValidated, new_event)
+                          ImportRequested, ImportStarted, ImportValidated, encode,
+                          new_event)
 from pikit.storage import LocalStorage
 
 log = structlog.get_logger("import_worker")
@@ -122,9 +123,9 @@ class ImportWorker:
                 if isinstance(item, BaseException):
                     raise item
                 envelope = Envelope(source=SOURCE, type="catalog.upsert_batch", subject=request.job_id,
-                                    correlation_id=cid, data={"job_id": request.job_id, "batch_no": batch_no,
-                                                              "columns": columns, "rows": item})
-                task = asyncio.create_task(self.bus.publish(envelope))
+                                    correlation_id=cid, data={})
+                data = {"job_id": request.job_id, "batch_no": batch_no, "columns": columns, "rows": item}
+                task = asyncio.create_task(self.bus.publish(envelope, body=encode(envelope, data)))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
                 batch_no += 1

@@ -59,7 +59,7 @@ class ProgressHandlers:
 
     async def import_batch_done(self, envelope: Envelope, event: ImportBatchDone) -> None:
         # The product lists can hold thousands of refs; the snapshot needs only the counts.
-        await self._apply(envelope, event, exclude={"created_products", "updated_products"})
+        await self._apply(envelope, event, exclude={"created", "changed"})
 
     async def import_completed(self, envelope: Envelope, event: ImportCompleted) -> None:
         await self._apply(envelope, event)
