@@ -35,8 +35,8 @@ async def ensure_database(dsn: str) -> None:
         admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
         try:
             await admin.execute(f'CREATE DATABASE "{name}"')
-        except asyncpg.DuplicateDatabaseError:
-            pass  # another replica won the race
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            pass  # another process won the race (PostgreSQL reports either, depending on timing)
         finally:
             await admin.close()
     else:

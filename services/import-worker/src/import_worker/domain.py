@@ -289,6 +289,10 @@ class LastOccurrence:
     def is_last(self, sku: str, row_no: int) -> bool:
         return self._last.get(sku.lower()) == row_no
 
+    def row_numbers(self) -> list[int]:
+        """The row number of every SKU's last occurrence, ascending."""
+        return sorted(self._last.values())
+
     @property
     def unique(self) -> int:
         """Number of distinct SKUs (case-insensitive)."""

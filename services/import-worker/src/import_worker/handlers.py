@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import math
+import tempfile
 import threading
 import time
+from pathlib import Path
 
+import orjson
 import structlog
 
-from import_worker.pipeline import Cancelled, Progress, Validation, batches, validate
+from import_worker.pipeline import Cancelled, Progress, Spool, Validation, batches, validate
 from import_worker.settings import WorkerSettings
 from pikit.bus import Bus, delivery_attempt
 from pikit.csvformat import CsvFormatError, KNOWN_COLUMNS
@@ -72,6 +75,7 @@ class ImportWorker:
             raise
         finally:
             reporter.cancel()
+        await self._publish_progress(job_id, progress, cid)  # the final figures, not the last sample
 
     async def _fail(self, job_id: str, code: str, message: str, cid: str | None) -> None:
         log.warning("import failed", code=code, reason=message)
@@ -79,18 +83,26 @@ class ImportWorker:
 
     async def _run(self, request: ImportRequested, progress: Progress, cid: str | None) -> None:
         job_id = request.job_id
-        error_key = f"errors/{job_id}.csv"
         cancelled = lambda: self._is_cancelled(job_id)  # noqa: E731
         started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix=f"import-{job_id}-") as scratch:
+            spool = Spool(Path(scratch) / "valid-rows")
+            try:
+                await self._passes(request, spool, progress, cancelled, cid, started)
+            finally:
+                spool.close()
+
+    async def _passes(self, request, spool, progress, cancelled, cid, started) -> None:
+        job_id = request.job_id
         result: Validation = await asyncio.to_thread(
-            validate, self.storage, request.storage_key, error_key, progress, cancelled)
+            validate, self.storage, request.storage_key, f"errors/{job_id}.csv", spool, progress, cancelled)
         batch_count = math.ceil(result.rows_to_import / self.settings.batch_size)
         layout = result.layout
         await self._emit(ImportValidated(
             job_id=job_id, rows_total=result.rows_total, valid=result.valid, invalid=result.invalid,
             duplicates=result.duplicates, rows_to_import=result.rows_to_import, batches=batch_count,
             encoding=layout.encoding, delimiter=layout.delimiter, unknown_columns=list(layout.unknown),
-            error_report_key=error_key), cid)
+            error_report_key=f"errors/{job_id}.csv"), cid)
         log.info("validated", rows=result.rows_total, invalid=result.invalid, duplicates=result.duplicates,
                  batches=batch_count, seconds=round(time.monotonic() - started, 2))
         progress.stage, progress.batches_total, progress.rows_read = "importing", batch_count, 0
@@ -106,8 +118,7 @@ class ImportWorker:
 
         def produce() -> None:
             try:
-                for batch in batches(self.storage, request.storage_key, result, self.settings.batch_size,
-                                     progress, stoppable):
+                for batch in batches(result, self.settings.batch_size, progress, stoppable):
                     asyncio.run_coroutine_threadsafe(queue.put(batch), loop).result()
                 asyncio.run_coroutine_threadsafe(queue.put(done), loop).result()
             except BaseException as exc:  # hand the failure to the publisher side
@@ -124,7 +135,8 @@ class ImportWorker:
                     raise item
                 envelope = Envelope(source=SOURCE, type="catalog.upsert_batch", subject=request.job_id,
                                     correlation_id=cid, data={})
-                data = {"job_id": request.job_id, "batch_no": batch_no, "columns": columns, "rows": item}
+                data = {"job_id": request.job_id, "batch_no": batch_no, "columns": columns,
+                        "rows": orjson.Fragment(item)}
                 task = asyncio.create_task(self.bus.publish(envelope, body=encode(envelope, data)))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
@@ -149,12 +161,13 @@ class ImportWorker:
         """Publish progress a few times a second while the job runs."""
         while True:
             await asyncio.sleep(self.settings.progress_interval)
-            try:
-                await self._emit(ImportProgress(
-                    job_id=job_id, stage=progress.stage, rows_read=progress.rows_read,
-                    bytes_read=progress.bytes_read, bytes_total=progress.bytes_total,
-                    batches_sent=progress.batches_sent, batches_total=progress.batches_total), cid)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("progress not published", error=repr(exc))
+            await self._publish_progress(job_id, progress, cid)
+
+    async def _publish_progress(self, job_id: str, progress: Progress, cid: str | None) -> None:
+        try:
+            await self._emit(ImportProgress(
+                job_id=job_id, stage=progress.stage, rows_read=progress.rows_read,
+                bytes_read=progress.bytes_read, bytes_total=progress.bytes_total,
+                batches_sent=progress.batches_sent, batches_total=progress.batches_total), cid)
+        except Exception as exc:  # progress is informative: never fail a job over it
+            log.warning("progress not published", error=repr(exc))

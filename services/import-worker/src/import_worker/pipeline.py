@@ -1,9 +1,11 @@
 """The two passes over a stored file. Synchronous: the worker runs them in a thread.
 
-Pass 1 validates every row, writes the error report and remembers the last valid
-occurrence of each SKU. Pass 2 reads the file again and yields, in file order, the rows
-that survive, in batches. Both passes are deterministic, so a job redelivered after a
-crash produces the same batches and the catalog's markers make the replay a no-op.
+Pass 1 parses and validates every row, writes the error report, remembers the last
+valid occurrence of each SKU, and spools every valid row, already serialised as JSON, to
+a local file. Pass 2 reads the spool and yields, in file order, the rows that survive,
+in batches of pre-serialised JSON: the file is parsed once. Both passes are
+deterministic, so a job redelivered after a crash produces the same batches and the
+catalog's markers make the replay a no-op.
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import struct
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
 
 from import_worker.domain import LastOccurrence, ProductRow, RowError, parse_row
 from pikit.csvformat import CsvFormatError, CsvLayout, iter_records, open_source, read_sample, sniff
@@ -41,13 +48,51 @@ class Progress:
     batches_total: int | None = None
 
 
+class Spool:
+    """Valid rows in file order, each a (row number, JSON array) record in a local file."""
+
+    _HEADER = struct.Struct("<II")
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = open(path, "w+b")
+
+    def add(self, row: ProductRow) -> None:
+        fragment = orjson.dumps((row.row_no, row.sku, row.name, row.description, row.price, row.active))
+        self._file.write(self._HEADER.pack(row.row_no, len(fragment)))
+        self._file.write(fragment)
+
+    def clear(self) -> None:
+        self._file.seek(0)
+        self._file.truncate()
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        self._file.flush()
+        self._file.seek(0)
+        header, read = self._HEADER, self._file.read
+        while chunk := read(header.size):
+            row_no, size = header.unpack(chunk)
+            yield row_no, read(size)
+
+    def close(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
 @dataclass
 class Validation:
     layout: CsvLayout
+    spool: Spool
     rows_total: int = 0
     valid: int = 0
     invalid: int = 0
     last: LastOccurrence = field(default_factory=LastOccurrence)
+
+    def survivors(self) -> array:
+        """Row numbers that will be imported, ascending (frees the per-SKU table)."""
+        rows = array("q", self.last.row_numbers())
+        self.last = LastOccurrence()
+        return rows
 
     @property
     def duplicates(self) -> int:
@@ -84,21 +129,22 @@ def _records(storage: LocalStorage, key: str, layout: CsvLayout, progress: Progr
         progress.bytes_read = raw.tell()
 
 
-def validate(storage: LocalStorage, key: str, error_key: str, progress: Progress,
+def validate(storage: LocalStorage, key: str, error_key: str, spool: Spool, progress: Progress,
              cancelled: Callable[[], bool]) -> Validation:
     """Pass 1. Restarts as Windows-1252 when a file that began as UTF-8 turns out not to be."""
     layout = read_layout(storage, key)
     progress.stage = "validating"
     try:
-        return _validate(storage, key, error_key, layout, progress, cancelled)
+        return _validate(storage, key, error_key, layout, spool, progress, cancelled)
     except UnicodeDecodeError:
         if layout.encoding not in ("utf-8", "utf-8-sig"):
             raise CsvFormatError("unreadable_encoding", f"The file cannot be decoded as {layout.encoding}.")
-        return _validate(storage, key, error_key, layout.with_encoding("cp1252"), progress, cancelled)
+        spool.clear()
+        return _validate(storage, key, error_key, layout.with_encoding("cp1252"), spool, progress, cancelled)
 
 
-def _validate(storage, key, error_key, layout, progress, cancelled) -> Validation:
-    result = Validation(layout=layout)
+def _validate(storage, key, error_key, layout, spool, progress, cancelled) -> Validation:
+    result = Validation(layout=layout, spool=spool)
     with storage.open_write(error_key) as out:
         text = io.TextIOWrapper(out.file, encoding="utf-8", newline="", write_through=False)
         writer = csv.writer(text)
@@ -109,6 +155,7 @@ def _validate(storage, key, error_key, layout, progress, cancelled) -> Validatio
             if type(parsed) is ProductRow:
                 result.valid += 1
                 result.last.add(parsed.sku, row_no)
+                spool.add(parsed)
             else:
                 result.invalid += 1
                 writer.writerows(_error_row(e) for e in parsed)
@@ -122,20 +169,24 @@ def _error_row(error: RowError) -> tuple:
     return error.row_no, error.column, error.value[:ERROR_VALUE_LIMIT], error.reason
 
 
-def batches(storage: LocalStorage, key: str, validation: Validation, batch_size: int, progress: Progress,
-            cancelled: Callable[[], bool]) -> Iterator[list[tuple]]:
-    """Pass 2: the surviving rows in file order, ``batch_size`` at a time, as BatchRow tuples."""
-    layout, last = validation.layout, validation.last
-    batch: list[tuple] = []
-    for row_no, fields in _records(storage, key, layout, progress, cancelled):
-        parsed = parse_row(row_no, fields, layout)
-        if type(parsed) is not ProductRow or not last.is_last(parsed.sku, row_no):
-            continue
-        batch.append((row_no, parsed.sku, parsed.name, parsed.description, parsed.price, parsed.active))
+def batches(validation: Validation, batch_size: int, progress: Progress,
+            cancelled: Callable[[], bool]) -> Iterator[bytes]:
+    """Pass 2: the surviving rows in file order, ``batch_size`` at a time, as one JSON
+    array of BatchRow arrays (bytes, ready to embed in a message)."""
+    survivors = validation.survivors()
+    wanted, next_wanted = 0, survivors[0] if survivors else None
+    batch: list[bytes] = []
+    for read, (row_no, fragment) in enumerate(validation.spool, 1):
+        if row_no != next_wanted:
+            continue  # superseded by a later row of the same SKU
+        batch.append(fragment)
+        wanted += 1
+        next_wanted = survivors[wanted] if wanted < len(survivors) else None
         if len(batch) == batch_size:
-            yield batch
+            progress.rows_read = read
+            yield b"[" + b",".join(batch) + b"]"
             batch = []
             if cancelled():
                 raise Cancelled()
     if batch:
-        yield batch
+        yield b"[" + b",".join(batch) + b"]"

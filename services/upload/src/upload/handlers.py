@@ -24,8 +24,14 @@ SOURCE = "upload"
 CONSUMED = ("import.started", "import.progress", "import.validated", "import.failed", "import.batch_done")
 
 
+# Parts of other services' events a job does not need (thousands of product refs per batch).
+_NOT_STORED = {"import.batch_done": ("created", "changed")}
+
+
 async def _append(conn: asyncpg.Connection, state: dict, envelope: Envelope, *, publish: bool) -> tuple[dict, bool]:
     job_id = state["id"]
+    if dropped := _NOT_STORED.get(envelope.type):
+        envelope = envelope.model_copy(update={"data": {k: v for k, v in envelope.data.items() if k not in dropped}})
     if not domain.advances(state, envelope.type, envelope.data):
         return state, False
     if not await store.append_event(conn, job_id, envelope):
