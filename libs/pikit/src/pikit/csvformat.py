@@ -97,7 +97,7 @@ class CsvFormatError(Exception):
     the missing required columns (``missing_columns`` only, empty otherwise).
     """
 
-    CODES = ("empty_file", "not_text", "missing_columns", "unreadable_encoding")
+    CODES = ("empty_file", "not_text", "missing_columns", "unreadable_encoding", "malformed_csv")
 
     def __init__(self, code: str, message: str, missing: list[str] | None = None):
         if code not in self.CODES:

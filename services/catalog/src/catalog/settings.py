@@ -7,5 +7,5 @@ class CatalogSettings(BaseSettings):
     port: int = 8002
     health_port: int = 9002
     # Batches applied at once by one consumer process (each on its own connection).
-    batch_concurrency: int = 3
+    batch_concurrency: int = 4
     pool_size: int = 6

@@ -87,20 +87,17 @@ class Validation:
     valid: int = 0
     invalid: int = 0
     last: LastOccurrence = field(default_factory=LastOccurrence)
+    duplicates: int = 0      # valid rows superseded by a later row of the same SKU
+    rows_to_import: int = 0  # distinct SKUs among the valid rows
+
+    def finish(self) -> None:
+        self.duplicates, self.rows_to_import = self.last.duplicates, self.last.unique
 
     def survivors(self) -> array:
         """Row numbers that will be imported, ascending (frees the per-SKU table)."""
         rows = array("q", self.last.row_numbers())
         self.last = LastOccurrence()
         return rows
-
-    @property
-    def duplicates(self) -> int:
-        return self.last.duplicates
-
-    @property
-    def rows_to_import(self) -> int:
-        return self.last.unique
 
 
 def read_layout(storage: LocalStorage, key: str) -> CsvLayout:
@@ -162,6 +159,7 @@ def _validate(storage, key, error_key, layout, spool, progress, cancelled) -> Va
         text.flush()
         text.detach()
     progress.rows_read = result.rows_total
+    result.finish()
     return result
 
 
