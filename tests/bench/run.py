@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from tests.bench import floor, procstat  # noqa: E402
+from tests.bench import floor, listing, procstat  # noqa: E402
 from tests.bench.edge import Edge  # noqa: E402
 from tests.bench.gen import Expected, ensure_file  # noqa: E402
 from tests.support.stack import BASE_DB_URL, Stack, database_url  # noqa: E402
@@ -465,6 +465,8 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
                 if run.get("status") != "completed":
                     say(f"  [{label}] stopping here: {run.get('status')}")
                     break
+            else:
+                out["listing"] = await measure_listing(stack, edge)
     except Exception as exc:
         out["error"] = repr(exc)
         say(f"ERROR during the product import: {exc!r}")
@@ -481,6 +483,27 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
             await stack.drop_everything()
             shutil.rmtree(stack.storage_dir, ignore_errors=True)
     return out
+
+
+async def measure_listing(stack: Stack, edge: Edge) -> dict:
+    """Catalog reads at full size (after the imports), 8 concurrent clients per case."""
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        ids = [r["id"] for r in await conn.fetch("SELECT id FROM catalog.products ORDER BY random() LIMIT 2000")]
+        count = await conn.fetchval("SELECT count(*) FROM catalog.products")
+    finally:
+        await conn.close()
+    say(f"==> catalog list latency at {count:,} products ({listing.CLIENTS} concurrent clients, over the edge)")
+    try:
+        cases = await listing.measure(edge.url, ids)
+    except Exception as exc:
+        say(f"  list benchmark failed: {exc!r}")
+        return {"products": count, "error": repr(exc)}
+    for name, case in cases.items():
+        say(f"  {name:<16} p50 {case['p50_ms']:7.1f} ms   p95 {case['p95_ms']:7.1f} ms   "
+            f"({case['requests']} requests, {case['errors']} errors)"
+            + "".join(f"\n      {e}" for e in case["error_samples"]))
+    return {"products": count, "cases": cases}
 
 
 # ---------------------------------------------------------------------------------------- report
@@ -632,6 +655,22 @@ def summarize(results: dict) -> tuple[list[str], dict]:
         lines.append(f"  {'rest of the machine (kernel, other work)':<44} {vals[0]:>12} {vals[1]:>12}")
         vals = [_f(imp[k].get("machine_cpu_busy_percent"), "{:.0f}%") if k in imp else "-" for k in ("empty", "full")]
         lines.append(f"  {'machine CPU busy (of all cores)':<44} {vals[0]:>12} {vals[1]:>12}")
+
+    # Catalog reads at full size.
+    lst = (results.get("import") or {}).get("listing") or {}
+    if lst.get("cases"):
+        lines.append("")
+        lines.append(f"  {'catalog reads at ' + format(lst['products'], ',') + ' products (8 clients)':<44} "
+                     f"{'p50 ms':>12} {'p95 ms':>12}   target")
+        oks = {}
+        for name, case in lst["cases"].items():
+            oks[name] = case["p95_ms"] < 50 and case["errors"] == 0
+            errors = f" ({case['errors']} errors)" if case["errors"] else ""
+            lines.append(f"  {name:<44} {case['p50_ms']:>12.1f} {case['p95_ms']:>12.1f}   p95 < 50   "
+                         f"{_mark(oks[name])}{errors}")
+        verdicts["list_p95"] = {"value": {n: c["p95_ms"] for n, c in lst["cases"].items()}, "ok": oks}
+    elif lst.get("error"):
+        lines.append(f"  catalog reads: not measured ({lst['error']})")
 
     missed = [name for name, v in verdicts.items() if any(ok is False for ok in v["ok"].values())]
     lines.append("")
