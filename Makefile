@@ -15,7 +15,7 @@ export BENCH_ROWS PYTEST_ARGS
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-run: ## install what is missing, start every service and the edge on :8080, wait until healthy
+run: ## install what is missing, build the dashboard, start every service and the edge on :8080, wait until healthy
 	@$(LOCAL)/run.sh
 
 stop: ## stop everything `make run` started
@@ -29,7 +29,7 @@ status: ## show the state of every program
 logs: ## follow the logs (.var/log/*.log); only some: make logs P="upload-api edge"
 	@$(LOCAL)/logs.sh "$(P)"
 
-test: ## the whole test suite against real PostgreSQL, RabbitMQ, Redis (PYTEST_ARGS="...")
+test: ## dashboard checks (typecheck, Vitest), then the whole test suite against real PostgreSQL, RabbitMQ, Redis (PYTEST_ARGS="...")
 	@$(LOCAL)/test.sh
 
 bench: ## the benchmarks (BENCH_ROWS=500000)

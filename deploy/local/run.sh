@@ -56,6 +56,7 @@ fi
 "$PI_LOCAL/ensure-infra.sh" "$DATABASE_URL" "$AMQP_URL" "$REDIS_URL"
 "$PI_UV" run --frozen --no-sync python "$PI_LOCAL/ensure_db.py" "$DATABASE_URL"
 mkdir -p "$STORAGE_DIR" "$PI_VAR/log" "$PI_VAR/run"
+"$PI_LOCAL/ensure-frontend.sh" build   # frontend/dist, which the edge serves at /
 "$PI_LOCAL/render-nginx.sh"
 "$PI_LOCAL/render-supervisord.sh"
 

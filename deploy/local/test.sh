@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test: the whole test suite against real PostgreSQL, RabbitMQ and Redis.
-# Installs what it needs (uv, the Python environment, nginx), makes sure the three servers
-# answer, then runs pytest. Does not need `make run`: the tests start their own processes.
+# Installs what it needs (uv, the Python environment, nginx), checks the dashboard first
+# (deploy/local/ensure-frontend.sh check: API types current, typecheck, Vitest; skip with
+# PI_SKIP_FRONTEND=1), makes sure the three servers answer, then runs pytest. Does not need
+# `make run`: the tests start their own processes.
 # Extra pytest arguments: PYTEST_ARGS="-k upload -x".  No test collected is a failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,6 +12,7 @@ cd "$PI_ROOT"
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/product_importer_test}"
 
 "$PI_LOCAL/ensure-deps.sh" --nginx
+"$PI_LOCAL/ensure-frontend.sh" check
 "$PI_LOCAL/ensure-infra.sh" "$TEST_DATABASE_URL" "$AMQP_URL" "$REDIS_URL"
 "$PI_UV" run --frozen --no-sync python "$PI_LOCAL/ensure_db.py" "$TEST_DATABASE_URL"
 
