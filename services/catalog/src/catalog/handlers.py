@@ -6,9 +6,11 @@ import asyncpg
 import stamina
 import structlog
 
-from catalog import store
+from catalog import domain, store
 from pikit import outbox
-from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ProductRefs, UpsertBatch, new_event)
+from pikit.app import ApiError
+from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, Product, ProductCreated, ProductDeleted,
+                          ProductRefs, ProductsBulkDeleted, ProductUpdated, UpsertBatch, new_event)
 
 log = structlog.get_logger("catalog.handlers")
 
@@ -53,3 +55,103 @@ class CatalogHandlers:
     async def import_cancelled(self, envelope: Envelope, event: ImportCancelled) -> None:
         async with self.pool.acquire() as conn:
             await store.mark_cancelled(conn, event.job_id)
+
+
+# --------------------------------------------------------------------------- the REST API
+#
+# Each change commits together with its history row (written by the store's statement)
+# and its event (the outbox row), so every change is announced exactly once.
+
+
+def not_found(product_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"No product {product_id}.")
+
+
+def _sku_exists(sku: str, owner: int | None) -> ApiError:
+    return ApiError(409, "sku_exists", f"A product with SKU {sku!r} exists already (in some letter case).",
+                    product_id=owner)
+
+
+def _event_product(row) -> Product:
+    return Product(**domain.view(row))
+
+
+async def _emit(conn, body, product_id: int | None, correlation_id: str | None) -> None:
+    subject = None if product_id is None else str(product_id)
+    await outbox.enqueue(conn, store.SCHEMA, new_event(body, source=SOURCE, subject=subject,
+                                                       correlation_id=correlation_id))
+
+
+async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, order: str, limit: int,
+                        offset: int, cursor: str | None) -> dict:
+    args: list = []
+    where = domain.where_clause(filters, args)
+    count_args = list(args)
+    count_where = where
+    if cursor is not None:
+        value, last_id = domain.decode_cursor(cursor, sort, order)
+        where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
+        offset = 0
+    async with pool.acquire() as conn:
+        rows = await store.list_products(conn, where, args, domain.order_by(sort, order), limit + 1, offset)
+        more = len(rows) > limit
+        if cursor is None and not more and (rows or offset == 0):
+            total, estimate = offset + len(rows), False  # the last page tells the total: no count needed
+        else:
+            total, estimate = await store.count_products(conn, count_where, count_args, filters.any)
+    rows = rows[:limit]
+    next_cursor = domain.encode_cursor(sort, order, rows[-1], domain.sort_value(rows[-1], sort)) if more else None
+    return {"items": [domain.view(r) for r in rows], "total": total, "total_is_estimate": estimate,
+            "limit": limit, "next_cursor": next_cursor}
+
+
+async def create(pool: asyncpg.Pool, body: domain.ProductIn, correlation_id: str | None) -> asyncpg.Record:
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            row = await store.insert_product(conn, body.sku, body.name, body.description, body.price, body.active)
+            await _emit(conn, ProductCreated(product=_event_product(row)), row["id"], correlation_id)
+    except asyncpg.UniqueViolationError:
+        raise _sku_exists(body.sku, await store.sku_owner(pool, body.sku)) from None
+    return row
+
+
+async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch, versions: set[int] | None,
+                 correlation_id: str | None) -> asyncpg.Record:
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            old = await store.get_product(conn, product_id, for_update=True)
+            if old is None:
+                raise not_found(product_id)
+            if versions is not None and old["version"] not in versions:
+                raise ApiError(412, "version_mismatch",
+                               f"The product changed since you read it (current version {old['version']}).",
+                               current_etag=domain.etag(old["version"]))
+            values = {f: old[f] for f in domain.FIELDS} | patch.changes()
+            if not domain.diff(old, values):
+                return old  # nothing changes: no new version, no history, no event
+            row = await store.update_product(conn, product_id, values)
+            await _emit(conn, ProductUpdated(product=_event_product(row), changes=domain.diff(old, row)),
+                        product_id, correlation_id)
+            return row
+    except asyncpg.UniqueViolationError:
+        raise _sku_exists(patch.sku, await store.sku_owner(pool, patch.sku)) from None
+
+
+async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None, correlation_id: str | None) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        old = await store.get_product(conn, product_id, for_update=True)
+        if old is None:
+            raise not_found(product_id)
+        if versions is not None and old["version"] not in versions:
+            raise ApiError(412, "version_mismatch",
+                           f"The product changed since you read it (current version {old['version']}).",
+                           current_etag=domain.etag(old["version"]))
+        row = await store.delete_product(conn, product_id)
+        await _emit(conn, ProductDeleted(product=_event_product(row)), product_id, correlation_id)
+
+
+async def delete_all(pool: asyncpg.Pool, correlation_id: str | None) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        count = await store.delete_all_products(conn)
+        await _emit(conn, ProductsBulkDeleted(count=count), None, correlation_id)
+    return count

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from catalog import store
+from catalog import api, store
 from catalog.handlers import SOURCE, CatalogHandlers
 from catalog.settings import CatalogSettings
 from pikit.service import consumer_app as kit_consumer_app
@@ -16,8 +16,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def api_app() -> FastAPI:
-    return database_api_app("catalog", store.SCHEMA, MIGRATIONS, pool_size=CatalogSettings().pool_size,
-                            description="Products and their history.")
+    app = database_api_app("catalog", store.SCHEMA, MIGRATIONS, pool_size=CatalogSettings().pool_size,
+                           description="Products and their history. Errors answer "
+                                       '`{"error": {"status", "code", "message", ...}}`.')
+    app.include_router(api.router)
+    return app
 
 
 def consumer_app() -> FastAPI:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
+import orjson
 
 from pikit.events import BatchRow
 
@@ -140,3 +141,122 @@ async def record_batch(conn: asyncpg.Connection, job_id: str, batch_no: int, res
         "UPDATE applied_batches SET rows = $3, inserted = $4, updated = $5 WHERE job_id = $1 AND batch_no = $2",
         job_id, batch_no, result.rows, len(result.inserted), result.updated,
     )
+
+
+# --------------------------------------------------------------------------- the REST API
+
+PRODUCT_COLUMNS = "id, sku, name, description, price, active, created_at, updated_at, version"
+
+# History rows of API changes have the same shape as the import's (see _UPSERT).
+_VALUES_JSON = ("jsonb_strip_nulls(jsonb_build_object('sku', {p}sku, 'name', {p}name, "
+                "'description', {p}description, 'price', {p}price, 'active', {p}active))")
+_CHANGES_JSON = "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
+    f"'{f}', CASE WHEN n.{f} IS DISTINCT FROM o.{f} THEN jsonb_build_object('old', o.{f}, 'new', n.{f}) END"
+    for f in ("sku", "name", "description", "price", "active")) + "))"
+
+#: Above this many matches, a list's total is an estimate (see docs/catalog-api.md).
+EXACT_TOTAL_LIMIT = 10_000
+
+
+async def get_product(conn, product_id: int, *, for_update: bool = False) -> asyncpg.Record | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetchrow(f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1{lock}", product_id)
+
+
+async def sku_owner(conn, sku: str) -> int | None:
+    return await conn.fetchval("SELECT id FROM products WHERE lower(sku) = lower($1)", sku)
+
+
+async def insert_product(conn, sku: str, name: str, description: str | None, price, active: bool) -> asyncpg.Record:
+    """Insert with its 'created' history row; UniqueViolationError when the SKU exists in any case."""
+    return await conn.fetchrow(f"""
+        WITH p AS (
+            INSERT INTO products (sku, name, description, price, active) VALUES ($1, $2, $3, $4, $5)
+            RETURNING {PRODUCT_COLUMNS}
+        ), h AS (
+            INSERT INTO product_history (product_id, sku, action, changes, source)
+            SELECT id, sku, 'created', {_VALUES_JSON.format(p='')}, 'api' FROM p
+        )
+        SELECT * FROM p""", sku, name, description, price, active)
+
+
+async def update_product(conn, product_id: int, values: dict) -> asyncpg.Record:
+    """Write every field of ``values`` (the row is locked by the caller) with an 'updated' history row."""
+    return await conn.fetchrow(f"""
+        WITH o AS (SELECT sku, name, description, price, active FROM products WHERE id = $1),
+        n AS (
+            UPDATE products SET sku = $2, name = $3, description = $4, price = $5, active = $6,
+                                updated_at = now(), version = version + 1
+            WHERE id = $1 RETURNING {PRODUCT_COLUMNS}
+        ), h AS (
+            INSERT INTO product_history (product_id, sku, action, changes, source)
+            SELECT n.id, n.sku, 'updated', {_CHANGES_JSON}, 'api' FROM n, o
+        )
+        SELECT * FROM n""", product_id, values["sku"], values["name"], values["description"], values["price"],
+        values["active"])
+
+
+async def delete_product(conn, product_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"""
+        WITH d AS (DELETE FROM products WHERE id = $1 RETURNING {PRODUCT_COLUMNS}),
+        h AS (
+            INSERT INTO product_history (product_id, sku, action, changes, source)
+            SELECT id, sku, 'deleted', {_VALUES_JSON.format(p='')}, 'api' FROM d
+        )
+        SELECT * FROM d""", product_id)
+
+
+async def delete_all_products(conn) -> int:
+    """Delete every product, in the caller's transaction; returns how many there were.
+
+    ``LOCK ... EXCLUSIVE`` conflicts with the row locks a batch apply takes, so a batch in
+    flight commits first (and is deleted too) and a later one waits for this transaction
+    (and survives). Reads go on until TRUNCATE, which holds the table for a moment.
+    """
+    await conn.execute("LOCK TABLE products IN EXCLUSIVE MODE")
+    count = await conn.fetchval("SELECT count(*) FROM products")
+    await conn.execute("""
+        INSERT INTO product_history (product_id, sku, action, changes, source)
+        SELECT id, sku, 'deleted', '{"bulk_delete": true}'::jsonb, 'api' FROM products""")
+    await conn.execute("TRUNCATE products")
+    return count
+
+
+async def list_products(conn, where: str, args: list, order: str, limit: int, offset: int) -> list[asyncpg.Record]:
+    """One page; the ids are found first (an index-only walk for deep offsets), then their rows."""
+    n = len(args)
+    return await conn.fetch(f"""
+        SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN (
+            SELECT id FROM products WHERE {where} ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2})
+        ORDER BY {order}""", *args, limit, offset)
+
+
+async def count_products(conn, where: str, args: list, filtered: bool) -> tuple[int, bool]:
+    """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT matches, else the planner's estimate."""
+    exact = await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+    if exact <= EXACT_TOTAL_LIMIT:
+        return exact, False
+    if not filtered:
+        estimate = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
+    else:
+        plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM products WHERE {where}", *args)
+        if isinstance(plan, str):  # a connection without the pool's json codec
+            plan = orjson.loads(plan)
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return max(estimate, exact), True
+
+
+async def export_cursor(conn, where: str, args: list, order: str):
+    """Every matching product, streamed through a server-side cursor (caller holds a transaction)."""
+    async for row in conn.cursor(
+            f"SELECT sku, name, description, price, active FROM products WHERE {where} ORDER BY {order}",
+            *args, prefetch=2000):
+        yield row
+
+
+async def history(conn, product_id: int, limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, product_id, sku, action, changes, source, job_id::text AS job_id, row_no, at "
+        "FROM product_history WHERE product_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        product_id, limit, offset)

@@ -1,0 +1,372 @@
+"""Pure rules of the catalog API: input validation, list queries, cursors, ETags, diffs. No I/O.
+
+The limits are the importer's (``import_worker.domain``), so that a product the API accepts
+is one an import accepts too, and an export imports again unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SKU_MAX_CHARS = 100
+NAME_MAX_CHARS = 500
+DESCRIPTION_MAX_CHARS = 65535
+PRICE_LIMIT = Decimal(10) ** 10
+PRICE_MAX_DECIMALS = 4
+FILTER_MAX_CHARS = 500
+
+FIELDS = ("sku", "name", "description", "price", "active")
+SORTS = ("sku", "name", "created_at", "updated_at")
+
+PRODUCT_EXAMPLE = {
+    "id": 42, "sku": "KET-001", "name": "Steel kettle 1.7 l", "description": "Brushed steel, 2200 W.",
+    "price": "39.90", "active": True, "created_at": "2026-11-23T10:00:00.123456+00:00",
+    "updated_at": "2026-11-23T10:05:00.654321+00:00",
+}
+
+
+# --------------------------------------------------------------------------- text rules
+
+
+def check_text(value: str, *, control_chars_ok: bool = True) -> str:
+    """Refuse what PostgreSQL cannot store (NUL, lone surrogates) and, for SKUs, control characters."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    if not control_chars_ok and any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _sku(value: str) -> str:
+    value = check_text(value.strip(), control_chars_ok=False)
+    if not value:
+        raise ValueError("sku is required")
+    if len(value) > SKU_MAX_CHARS:
+        raise ValueError(f"sku must be at most {SKU_MAX_CHARS} characters")
+    return value
+
+
+def _name(value: str) -> str:
+    value = check_text(value.strip())
+    if not value:
+        raise ValueError("name is required")
+    if len(value) > NAME_MAX_CHARS:
+        raise ValueError(f"name must be at most {NAME_MAX_CHARS} characters")
+    return value
+
+
+def _description(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = check_text(value.strip())
+    if len(value) > DESCRIPTION_MAX_CHARS:
+        raise ValueError(f"description must be at most {DESCRIPTION_MAX_CHARS} characters")
+    return value or None  # empty = none, as in a CSV file
+
+
+def _price(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite():
+        raise ValueError("price must be a finite number")
+    if value < 0:
+        raise ValueError("price must be >= 0")
+    if value >= PRICE_LIMIT:
+        raise ValueError(f"price must be less than {PRICE_LIMIT}")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > PRICE_MAX_DECIMALS:
+        raise ValueError(f"price must have at most {PRICE_MAX_DECIMALS} decimal places")
+    return value
+
+
+PriceField = Annotated[Decimal | None, Field(
+    description="Decimal >= 0 and < 10^10 with at most 4 decimals; a JSON string (\"39.90\") or number.",
+    examples=["39.90"])]
+
+
+class ProductIn(BaseModel):
+    """A new product."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"sku": "KET-001", "name": "Steel kettle 1.7 l", "description": "Brushed steel, 2200 W.",
+         "price": "39.90", "active": True}]})
+
+    sku: str = Field(description="1-100 characters after trimming; unique without regard to case.")
+    name: str = Field(description="1-500 characters after trimming.")
+    description: str | None = Field(None, description="Up to 65,535 characters; empty = none.")
+    price: PriceField = None
+    active: bool = True
+
+    _check_sku = field_validator("sku")(classmethod(lambda cls, v: _sku(v)))
+    _check_name = field_validator("name")(classmethod(lambda cls, v: _name(v)))
+    _check_description = field_validator("description")(classmethod(lambda cls, v: _description(v)))
+    _check_price = field_validator("price")(classmethod(lambda cls, v: _price(v)))
+
+
+class ProductPatch(BaseModel):
+    """The fields to change; fields left out keep their value. ``description``/``price`` may be null."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"price": "34.90"}, {"name": "Steel kettle 1.7 l (black)", "active": False}]})
+
+    sku: str | None = Field(None, description="Never null when given.")
+    name: str | None = Field(None, description="Never null when given.")
+    description: str | None = None
+    price: PriceField = None
+    active: bool | None = Field(None, description="Never null when given.")
+
+    @field_validator("sku", "name", "active", mode="before")
+    @classmethod
+    def _not_null(cls, v: Any) -> Any:
+        if v is None:
+            raise ValueError("must not be null")
+        return v
+
+    _check_sku = field_validator("sku")(classmethod(lambda cls, v: _sku(v)))
+    _check_name = field_validator("name")(classmethod(lambda cls, v: _name(v)))
+    _check_description = field_validator("description")(classmethod(lambda cls, v: _description(v)))
+    _check_price = field_validator("price")(classmethod(lambda cls, v: _price(v)))
+
+    def changes(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in FIELDS if f in self.model_fields_set}
+
+
+class Product(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [PRODUCT_EXAMPLE]})
+
+    id: int
+    sku: str
+    name: str
+    description: str | None
+    price: str | None = Field(description="Decimal as a string, e.g. \"39.90\"; null when unknown.")
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [PRODUCT_EXAMPLE], "total": 500000, "total_is_estimate": True, "limit": 50, "offset": 0,
+        "next_cursor": "WyJjcmVhdGVkX2F0IiwiZGVzYyIsIjIwMjYtMTEtMjNUMTA6MDA6MDArMDA6MDAiLDQyXQ"}]})
+
+    items: list[Product]
+    total: int = Field(description="Exact up to 10,000 matches; above that an estimate (see total_is_estimate).")
+    total_is_estimate: bool
+    limit: int
+    offset: int | None = Field(description="null when the page was asked for with a cursor.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 7, "product_id": 42, "sku": "KET-001", "action": "updated",
+        "changes": {"price": {"old": 39.9, "new": 34.9}}, "source": "api", "job_id": None, "row_no": None,
+        "at": "2026-11-23T10:05:00.654321+00:00"}]})
+
+    id: int
+    product_id: int
+    sku: str
+    action: Literal["created", "updated", "deleted"]
+    changes: dict[str, Any] | None = Field(
+        description="created/deleted: the values; updated: {field: {old, new}} (null sides left out).")
+    source: Literal["import", "api"]
+    job_id: str | None = Field(description="The import job, when source is import.")
+    row_no: int | None = Field(description="The row of the file (header = row 1), when source is import.")
+    at: datetime
+
+
+class HistoryPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [
+        {"id": 7, "product_id": 42, "sku": "KET-001", "action": "updated",
+         "changes": {"price": {"old": 39.9, "new": 34.9}}, "source": "api", "job_id": None, "row_no": None,
+         "at": "2026-11-23T10:05:00.654321+00:00"},
+        {"id": 3, "product_id": 42, "sku": "KET-001", "action": "created",
+         "changes": {"sku": "KET-001", "name": "Steel kettle 1.7 l", "price": 39.9, "active": True},
+         "source": "import", "job_id": "0b9a6f1e-5a3c-4f0e-9d2b-2f5d7c1e8a10", "row_no": 2,
+         "at": "2026-11-23T10:00:00.123456+00:00"}], "limit": 100, "offset": 0}]})
+
+    items: list[HistoryEntry]
+    limit: int
+    offset: int
+
+
+class BulkDeleted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"deleted": 500000}]})
+
+    deleted: int
+
+
+# --------------------------------------------------------------------------- presentation
+
+
+def price_text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def view(row: Any) -> dict:
+    return {
+        "id": row["id"], "sku": row["sku"], "name": row["name"], "description": row["description"],
+        "price": price_text(row["price"]), "active": row["active"],
+        "created_at": row["created_at"].isoformat(), "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def if_match_versions(header: str | None) -> set[int] | None:
+    """The versions an If-Match header accepts; None when any version will do (absent or ``*``)."""
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for part in header.split(","):
+        tag = part.strip().removeprefix("W/").strip('"')
+        if tag.isdigit() and len(tag) < 10:
+            versions.add(int(tag))
+    return versions  # empty: nothing matches (412)
+
+
+def diff(old: Any, new: Any) -> dict[str, dict]:
+    """{field: {old, new}} of the fields whose value differs (prices as decimal text)."""
+    out = {}
+    for f in FIELDS:
+        if old[f] != new[f]:
+            o, n = old[f], new[f]
+            if f == "price":
+                o, n = price_text(o), price_text(n)
+            out[f] = {"old": o, "new": n}
+    return out
+
+
+# --------------------------------------------------------------------------- list queries
+
+
+class BadRequest(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Filters:
+    sku: str | None = None
+    name: str | None = None
+    description: str | None = None
+    q: str | None = None
+    active: bool | None = None
+
+    def __post_init__(self) -> None:
+        for field in ("sku", "name", "description", "q"):
+            value = getattr(self, field)
+            if value is None:
+                continue
+            try:
+                check_text(value)
+            except ValueError as exc:
+                raise BadRequest("invalid_filter", f"{field} {exc}") from None
+            if len(value) > FILTER_MAX_CHARS:
+                raise BadRequest("invalid_filter", f"{field} must be at most {FILTER_MAX_CHARS} characters")
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, f) not in (None, "") for f in ("sku", "name", "description", "q", "active"))
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern for "contains term" (``\\`` is LIKE's default escape character)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# The trigram index's expression: sku and name filters use it to find candidates, then
+# check the column itself.
+SEARCH_EXPR = "(lower(sku) || ' ' || lower(name))"
+
+
+def where_clause(filters: Filters, args: list) -> str:
+    """SQL conditions for the filters; appends their parameters to ``args``."""
+    parts = []
+
+    def param(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.sku:
+        p = param(like_pattern(filters.sku))
+        parts.append(f"{SEARCH_EXPR} LIKE lower({p}) AND lower(sku) LIKE lower({p})")
+    if filters.name:
+        p = param(like_pattern(filters.name))
+        parts.append(f"{SEARCH_EXPR} LIKE lower({p}) AND lower(name) LIKE lower({p})")
+    if filters.description:
+        p = param(like_pattern(filters.description))
+        parts.append(f"lower(description) LIKE lower({p})")
+    if filters.q:
+        p = param(like_pattern(filters.q))
+        parts.append(f"({SEARCH_EXPR} LIKE lower({p}) OR lower(description) LIKE lower({p}))")
+    if filters.active is not None:
+        parts.append(f"active = {param(filters.active)}")
+    return " AND ".join(parts) or "true"
+
+
+SORT_KEY = {"sku": "lower(sku)", "name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+
+
+def order_by(sort: str, order: str, prefix: str = "") -> str:
+    direction = "DESC" if order == "desc" else "ASC"
+    key = SORT_KEY[sort].replace("sku", f"{prefix}sku") if sort == "sku" else f"{prefix}{SORT_KEY[sort]}"
+    if sort == "sku":  # lower(sku) is unique: no tie-breaker needed, and its unique index serves
+        return f"{key} {direction}"
+    return f"{key} {direction}, {prefix}id {direction}"
+
+
+def sort_value(row: Any, sort: str) -> Any:
+    return row["sku"].lower() if sort == "sku" else row[sort]
+
+
+def encode_cursor(sort: str, order: str, row: Any, sort_key: Any) -> str:
+    value = sort_key.isoformat() if isinstance(sort_key, datetime) else sort_key
+    raw = orjson.dumps([sort, order, value, row["id"]])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        c_sort, c_order, value, last_id = orjson.loads(raw)
+        if not isinstance(last_id, int) or not (0 <= last_id < 2**63):
+            raise ValueError
+        if c_sort in ("created_at", "updated_at"):
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str):
+            raise ValueError
+        else:
+            check_text(value)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise BadRequest("invalid_cursor", "The cursor is not one this API gave out.") from None
+    if (c_sort, c_order) != (sort, order):
+        raise BadRequest("invalid_cursor", "The cursor belongs to another sort order; pass the same sort and order.")
+    return value, last_id
+
+
+def keyset_clause(sort: str, order: str, value: Any, last_id: int, args: list) -> str:
+    op = "<" if order == "desc" else ">"
+    args.append(value)
+    v = f"${len(args)}"
+    if sort == "sku":
+        return f"lower(sku) {op} {v}"
+    args.append(last_id)
+    return f"({SORT_KEY[sort]}, id) {op} ({v}, ${len(args)})"
