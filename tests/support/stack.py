@@ -34,6 +34,8 @@ PROGRAMS = {
     "catalog-consume": ("catalog", ["consume"], "CATALOG_HEALTH_PORT"),
     "progress-api": ("progress", ["api"], "PROGRESS_PORT"),
     "progress-consume": ("progress", ["consume"], "PROGRESS_HEALTH_PORT"),
+    "webhooks-api": ("webhooks", ["api"], "WEBHOOKS_PORT"),
+    "webhooks-consume": ("webhooks", ["consume"], "WEBHOOKS_HEALTH_PORT"),
 }
 
 
@@ -64,7 +66,8 @@ class Stack:
         self.ports = {name: free_port() for name in PROGRAMS}
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("UPLOAD_", "CATALOG_", "PROGRESS_"))}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("UPLOAD_", "CATALOG_", "PROGRESS_", "WEBHOOKS_"))}
         env.update(DATABASE_URL=self.database_url, AMQP_URL=AMQP_URL, REDIS_URL=REDIS_URL,
                    STORAGE_DIR=str(self.storage_dir), BUS_NAMESPACE=self.namespace, LOG_LEVEL="info")
         for name, (_, _, port_var) in PROGRAMS.items():

@@ -1,0 +1,137 @@
+"""The pool of delivery workers.
+
+Deliveries are rows in PostgreSQL. One loop leases due rows (``FOR UPDATE SKIP LOCKED``,
+``next_attempt_at <= now()``) as workers free up and starts one task per delivery; it is
+woken by NOTIFY (new deliveries, re-sends), by a finished task, by the earliest future
+``next_attempt_at``, and otherwise polls slowly. Sending never holds a database connection,
+and the bus consumer only inserts rows, so a slow receiver blocks nothing but its own
+deliveries (and at most ``max_in_flight_per_endpoint`` workers)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import structlog
+
+from webhooks import domain, store
+from webhooks.sender import AttemptResult, Sender
+from webhooks.settings import WebhooksSettings
+
+log = structlog.get_logger("webhooks.dispatcher")
+
+
+class Dispatcher:
+    def __init__(self, pool: asyncpg.Pool, sender: Sender, settings: WebhooksSettings,
+                 rand=random.random):
+        self.pool = pool
+        self.sender = sender
+        self.settings = settings
+        self.rand = rand
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+        self._in_flight: Counter[uuid.UUID] = Counter()
+
+    def wake(self, *_: object) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        listener = await self.pool.acquire()
+        try:
+            await listener.add_listener(store.CHANNEL, self.wake)
+            while True:
+                self._wake.clear()
+                free = self.settings.workers - len(self._tasks)
+                claimed = 0
+                if free > 0:
+                    async with self.pool.acquire() as conn:
+                        rows = await store.claim_due(conn, free, self.settings.lease_seconds,
+                                                     self.settings.max_in_flight_per_endpoint,
+                                                     {k: v for k, v in self._in_flight.items() if v > 0})
+                    for row in rows:
+                        self._start(row)
+                    claimed = len(rows)
+                    if claimed == free:
+                        continue  # maybe more are due: claim again once a worker is free
+                timeout = self.settings.poll_seconds
+                if claimed == 0:  # otherwise a worker finishing soon wakes this loop anyway
+                    async with self.pool.acquire() as conn:
+                        until = await store.seconds_until_next_due(conn)
+                    if until is not None and until > 0:
+                        timeout = min(timeout, until + 0.005)
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+        finally:
+            try:
+                await listener.remove_listener(store.CHANNEL, self.wake)
+            finally:
+                await self.pool.release(listener)
+
+    async def stop(self) -> None:
+        """Cancel deliveries in flight; their leases run out and they are sent again later."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _start(self, row: asyncpg.Record) -> None:
+        endpoint_id = row["endpoint_id"]
+        self._in_flight[endpoint_id] += 1
+        task = asyncio.create_task(self._deliver(row))
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            self._in_flight[endpoint_id] -= 1
+            if self._in_flight[endpoint_id] <= 0:
+                del self._in_flight[endpoint_id]
+            self._wake.set()
+
+        task.add_done_callback(done)
+
+    async def _deliver(self, row: asyncpg.Record) -> None:
+        try:
+            if not row["enabled"]:
+                async with self.pool.acquire() as conn:
+                    await store.fail_unsent(conn, row["id"], "endpoint disabled")
+                return
+            result = await self.sender.send(row["url"], row["secret"], domain.webhook_id(row["id"]), row["payload"],
+                                            row["previous_secret"])
+            await self.record(row, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The lease runs out and the delivery is tried again: at least once, never lost.
+            log.exception("delivery crashed", delivery_id=str(row["id"]))
+
+    async def record(self, row: asyncpg.Record, result: AttemptResult) -> None:
+        attempt = row["attempts"] + 1
+        if result.success:  # the common case: one statement
+            async with self.pool.acquire() as conn:
+                await store.record_success(conn, delivery_id=row["id"], endpoint_id=row["endpoint_id"],
+                                           attempt=attempt, status_code=result.status_code,
+                                           latency_ms=result.latency_ms, response_excerpt=result.response_excerpt)
+            return
+        delay = domain.retry_delay(attempt - row["round_start"], self.settings.retry_delays,
+                                   self.settings.retry_jitter, self.rand())
+        status = "failed" if delay is None else "pending"
+        next_at = None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
+        async with self.pool.acquire() as conn, conn.transaction():
+            recorded = await store.record_attempt(
+                conn, delivery_id=row["id"], attempt=attempt, status=status, next_attempt_at=next_at,
+                status_code=result.status_code, latency_ms=result.latency_ms,
+                response_excerpt=result.response_excerpt, error=result.error, success=False)
+            if not recorded:
+                return
+            state = await store.endpoint_failed(conn, row["endpoint_id"], self.settings.auto_disable_after_seconds,
+                                                result.error)
+        log.info("delivery attempt failed", delivery_id=str(row["id"]), event_type=row["event_type"],
+                 attempt=attempt, status=status, status_code=result.status_code, latency_ms=result.latency_ms,
+                 error=result.error, retry_in=delay)
+        if state is not None and state["expired"] and not state["enabled"]:
+            log.warning("endpoint disabled", endpoint_id=str(row["endpoint_id"]), reason=state["disabled_reason"])

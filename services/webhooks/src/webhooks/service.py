@@ -1,0 +1,76 @@
+"""Wiring: the API app and the consumer app (bus fan-out + the delivery workers)."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from pikit.app import run_forever
+from pikit.service import consumer_app as kit_consumer_app
+from pikit.service import database_api_app
+from webhooks import api, handlers, store
+from webhooks.dispatcher import Dispatcher
+from webhooks.sender import Sender
+from webhooks.settings import WebhooksSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _extend_lifespan(app: FastAPI, start, stop) -> None:
+    """Run ``start(app)`` after the kit's lifespan is up and ``stop(app)`` before it ends."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a):
+        async with inner(a) as state:
+            await start(a)
+            try:
+                yield state
+            finally:
+                await stop(a)
+
+    app.router.lifespan_context = lifespan
+
+
+def api_app() -> FastAPI:
+    settings = WebhooksSettings()
+    app = database_api_app("webhooks", store.SCHEMA, MIGRATIONS, pool_size=settings.pool_size,
+                           description="Webhook endpoints, signed deliveries, the delivery log.")
+    app.state.settings = settings
+
+    async def start(a: FastAPI) -> None:
+        a.state.sender = Sender(settings)
+
+    async def stop(a: FastAPI) -> None:
+        await a.state.sender.close()
+
+    _extend_lifespan(app, start, stop)
+    app.include_router(api.router)
+    return app
+
+
+def consumer_app() -> FastAPI:
+    settings = WebhooksSettings()
+
+    def subscribe(bus, pool) -> None:
+        bus.subscribe("webhooks.events", handlers.routes(pool), prefetch=50)
+
+    app = kit_consumer_app("webhooks-consumer", handlers.SOURCE, subscribe, schema=store.SCHEMA,
+                           migrations=MIGRATIONS, pool_size=settings.pool_size)
+
+    async def start(a: FastAPI) -> None:
+        a.state.sender = Sender(settings)
+        a.state.dispatcher = Dispatcher(a.state.pool, a.state.sender, settings)
+        a.state.dispatch_task = asyncio.create_task(run_forever("dispatcher", a.state.dispatcher.run))
+
+    async def stop(a: FastAPI) -> None:
+        a.state.dispatch_task.cancel()
+        await asyncio.gather(a.state.dispatch_task, return_exceptions=True)
+        await a.state.dispatcher.stop()
+        await a.state.sender.close()
+
+    _extend_lifespan(app, start, stop)
+    return app

@@ -1,0 +1,58 @@
+"""Configuration: environment variables with the prefix ``WEBHOOKS_`` (see docs/webhooks.md)."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Seconds to wait before retry 1, 2, ... (after the first attempt): 5 s, 5 min, 30 min, 2 h,
+# 5 h, 10 h, 10 h: eight attempts over about 27.5 hours (the Standard Webhooks / Svix schedule).
+DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,36000"
+
+
+class WebhooksSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEBHOOKS_", extra="ignore")
+
+    port: int = 8004
+    health_port: int = 9004
+    pool_size: int = 10
+    # Off: URLs resolving to loopback, private, link-local, ... addresses are refused.
+    allow_private_networks: bool = False
+    # Comma-separated seconds between attempts; its length is the number of retries.
+    retry_schedule: str = DEFAULT_RETRY_SCHEDULE
+    # Each wait is multiplied by a random factor in [1 - jitter, 1 + jitter].
+    retry_jitter: float = 0.2
+    connect_timeout: float = 5.0
+    # Whole attempt (DNS, connect, send, response headers and the excerpt), in seconds.
+    timeout: float = 15.0
+    # Bytes of a response body read (and stored as its excerpt); the rest is never read.
+    max_response_bytes: int = 2048
+    # Deliveries in flight at once in one consumer process, and at most this many per endpoint
+    # (so one slow endpoint cannot take every worker).
+    workers: int = 64
+    max_in_flight_per_endpoint: int = 32
+    # An endpoint whose every attempt failed for this long is disabled (default 5 days).
+    auto_disable_after_seconds: float = 5 * 24 * 3600
+    # After a secret rotation the old secret also signs (a second signature) for this long.
+    secret_rotation_grace_seconds: float = 24 * 3600
+    # Safety-net poll of the deliveries table (NOTIFY wakes the workers at once).
+    poll_seconds: float = 2.0
+    # A claimed delivery is leased for timeout + this margin; a dispatcher killed mid-send
+    # leaves it to be picked up again once the lease ends.
+    lease_margin_seconds: float = 10.0
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        delays = [float(part) for part in value.split(",") if part.strip()]
+        if any(d < 0 for d in delays):
+            raise ValueError("retry delays must be >= 0")
+        return ",".join(str(d) for d in delays)
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.retry_schedule.split(",") if part)
+
+    @property
+    def lease_seconds(self) -> float:
+        return self.timeout + self.lease_margin_seconds

@@ -1,0 +1,246 @@
+"""Every SQL statement on the ``webhooks`` schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+SCHEMA = "webhooks"
+CHANNEL = "webhooks_deliveries"  # NOTIFY: deliveries are due
+
+ENDPOINT_COLUMNS = ("id, url, description, events, enabled, disabled_reason, secret, previous_secret, "
+                    "previous_secret_expires_at, failing_since, created_at, updated_at")
+
+
+# --- endpoints ------------------------------------------------------------
+
+
+async def create_endpoint(conn, *, url: str, events: list[str], enabled: bool, description: str,
+                          secret: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"INSERT INTO endpoints (id, url, events, enabled, description, secret) VALUES ($1, $2, $3, $4, $5, $6) "
+        f"RETURNING {ENDPOINT_COLUMNS}",
+        uuid.uuid4(), url, events, enabled, description, secret)
+
+
+_LAST = """
+    LEFT JOIN LATERAL (
+        SELECT d.last_status_code, d.last_latency_ms, d.last_attempt_at, d.last_error, d.event_type,
+               d.last_error IS NULL AND d.last_status_code BETWEEN 200 AND 299 AS last_success
+        FROM deliveries d WHERE d.endpoint_id = e.id AND d.last_attempt_at IS NOT NULL
+        ORDER BY d.last_attempt_at DESC NULLS LAST LIMIT 1) last ON true"""
+
+
+async def list_endpoints(conn, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+    rows = await conn.fetch(
+        f"SELECT e.*, last.* FROM endpoints e {_LAST} ORDER BY e.created_at, e.id LIMIT $1 OFFSET $2",
+        limit, offset)
+    total = await conn.fetchval("SELECT count(*) FROM endpoints")
+    return rows, total
+
+
+async def get_endpoint(conn, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT e.*, last.* FROM endpoints e {_LAST} WHERE e.id = $1", endpoint_id)
+
+
+async def update_endpoint(conn, endpoint_id: uuid.UUID, changes: dict) -> asyncpg.Record | None:
+    """``changes``: any of url, events, enabled, description. Enabling clears the failure run
+    and the reason of an automatic disable."""
+    allowed = ("url", "events", "enabled", "description")
+    sets, args = [], [endpoint_id]
+    for name in allowed:
+        if name in changes:
+            args.append(changes[name])
+            sets.append(f"{name} = ${len(args)}")
+    if changes.get("enabled") is True:
+        sets += ["disabled_reason = NULL", "failing_since = NULL"]
+    elif changes.get("enabled") is False:
+        sets.append("disabled_reason = NULL")
+    sets.append("updated_at = now()")
+    row = await conn.fetchrow(f"UPDATE endpoints SET {', '.join(sets)} WHERE id = $1 RETURNING id", *args)
+    return None if row is None else await get_endpoint(conn, endpoint_id)
+
+
+async def rotate_secret(conn, endpoint_id: uuid.UUID, secret: str, grace_seconds: float) -> asyncpg.Record | None:
+    """The new secret signs from now on; the old one also signs for ``grace_seconds``."""
+    row = await conn.fetchrow(
+        "UPDATE endpoints SET previous_secret = CASE WHEN $3 > 0 THEN secret END, "
+        "previous_secret_expires_at = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3) END, "
+        "secret = $2, updated_at = now() WHERE id = $1 RETURNING id", endpoint_id, secret, float(grace_seconds))
+    return None if row is None else await get_endpoint(conn, endpoint_id)
+
+
+async def delete_endpoint(conn, endpoint_id: uuid.UUID) -> bool:
+    return await conn.fetchval("DELETE FROM endpoints WHERE id = $1 RETURNING true", endpoint_id) is True
+
+
+# --- deliveries -----------------------------------------------------------
+
+
+async def create_deliveries(conn, consumer: str, event_id: str, event_type: str, payload: str) -> int | None:
+    """In one statement (one transaction): the inbox row for ``event_id`` and one pending
+    delivery for every enabled endpoint that wants ``event_type``, then a NOTIFY. Returns how
+    many deliveries were created, or None when the event had been seen already (a redelivery).
+    The delivery id is derived from event and endpoint, so even without the inbox an event
+    could not be delivered twice to one endpoint."""
+    row = await conn.fetchrow(
+        """
+        WITH seen AS (
+            INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1),
+        created AS (
+            INSERT INTO deliveries (id, endpoint_id, event_id, event_type, payload)
+            SELECT md5($2 || '/' || e.id::text)::uuid, e.id, $2, $3, $4 FROM endpoints e
+            WHERE EXISTS (SELECT 1 FROM seen) AND e.enabled AND $3 = ANY (e.events)
+            ON CONFLICT (id) DO NOTHING RETURNING 1)
+        SELECT (SELECT count(*) FROM seen) AS first_time, count(*) AS created,
+               CASE WHEN count(*) > 0 THEN pg_notify($5, '')::text END AS notified
+        FROM created
+        """,
+        consumer, event_id, event_type, payload, CHANNEL)
+    return row["created"] if row["first_time"] else None
+
+
+async def notify(conn) -> None:
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
+                    in_flight: dict[uuid.UUID, int]) -> list[asyncpg.Record]:
+    """Lease up to ``limit`` due deliveries (at most ``per_endpoint`` minus what this process
+    already has in flight for each endpoint): pushed ``lease_seconds`` into the future, so a
+    dispatcher that dies mid-send leaves them to be taken again once the lease ends."""
+    return await conn.fetch(
+        """
+        WITH busy AS (SELECT * FROM unnest($4::uuid[], $5::int[]) AS b (endpoint_id, n)),
+        claimable AS (
+            SELECT d.id FROM endpoints e
+            CROSS JOIN LATERAL (
+                SELECT d.id FROM deliveries d
+                WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+                ORDER BY d.next_attempt_at
+                LIMIT greatest($3 - coalesce((SELECT n FROM busy WHERE busy.endpoint_id = e.id), 0), 0)
+                FOR UPDATE OF d SKIP LOCKED) d
+            LIMIT $1)
+        UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $2)
+        FROM claimable c, endpoints e
+        WHERE d.id = c.id AND e.id = d.endpoint_id
+        RETURNING d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, d.round_start,
+                  e.url, e.secret, e.enabled,
+                  CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret
+        """,
+        limit, lease_seconds, per_endpoint, list(in_flight), list(in_flight.values()))
+
+
+async def seconds_until_next_due(conn) -> float | None:
+    return await conn.fetchval(
+        "SELECT extract(epoch FROM min(next_attempt_at) - now())::float8 FROM deliveries WHERE status = 'pending'")
+
+
+async def record_attempt(conn, *, delivery_id: uuid.UUID, attempt: int, status: str, next_attempt_at: datetime | None,
+                         status_code: int | None, latency_ms: int, response_excerpt: str | None, error: str | None,
+                         success: bool) -> bool:
+    """Store attempt number ``attempt`` and the delivery's new state; False when the delivery
+    is gone (endpoint deleted) or was recorded by someone else."""
+    row = await conn.fetchrow(
+        "UPDATE deliveries SET attempts = $2, status = $3, next_attempt_at = coalesce($4, next_attempt_at), "
+        "last_attempt_at = now(), last_status_code = $5, last_latency_ms = $6, last_response_excerpt = $7, "
+        "last_error = $8, finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END "
+        "WHERE id = $1 AND attempts = $2 - 1 AND status = 'pending' RETURNING id",
+        delivery_id, attempt, status, next_attempt_at, status_code, latency_ms, response_excerpt, error)
+    if row is None:
+        return False
+    await conn.execute(
+        "INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, error, "
+        "success) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        delivery_id, attempt, status_code, latency_ms, response_excerpt, error, success)
+    return True
+
+
+async def record_success(conn, *, delivery_id: uuid.UUID, endpoint_id: uuid.UUID, attempt: int, status_code: int,
+                         latency_ms: int, response_excerpt: str | None) -> bool:
+    """The common case in one statement: the attempt, the delivery succeeded, the endpoint's
+    run of failures (if any) ended."""
+    return await conn.fetchval(
+        """
+        WITH d AS (
+            UPDATE deliveries SET attempts = $2, status = 'succeeded', last_attempt_at = now(),
+                   last_status_code = $4, last_latency_ms = $5, last_response_excerpt = $6, last_error = NULL,
+                   finished_at = now()
+            WHERE id = $1 AND attempts = $2 - 1 AND status = 'pending' RETURNING id),
+        a AS (
+            INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, success)
+            SELECT id, $2, $4, $5, $6, true FROM d),
+        e AS (
+            UPDATE endpoints SET failing_since = NULL
+            WHERE id = $3 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM d))
+        SELECT count(*) = 1 FROM d
+        """,
+        delivery_id, attempt, endpoint_id, status_code, latency_ms, response_excerpt)
+
+
+async def fail_unsent(conn, delivery_id: uuid.UUID, reason: str) -> None:
+    """A claimed delivery whose endpoint was disabled meanwhile: failed without an attempt."""
+    await conn.execute(
+        "UPDATE deliveries SET status = 'failed', last_error = $2, finished_at = now() "
+        "WHERE id = $1 AND status = 'pending'", delivery_id, reason)
+
+
+async def endpoint_failed(conn, endpoint_id: uuid.UUID, disable_after_seconds: float,
+                          error: str | None) -> asyncpg.Record | None:
+    """Start (or continue) the endpoint's run of failures; disable it when the run has lasted
+    ``disable_after_seconds``. Returns (enabled, disabled_reason, just_disabled)."""
+    return await conn.fetchrow(
+        """
+        UPDATE endpoints e SET
+            failing_since = coalesce(e.failing_since, now()),
+            enabled = e.enabled AND NOT expired,
+            disabled_reason = CASE WHEN e.enabled AND expired THEN
+                format('disabled automatically: every delivery failed since %s (last error: %s)',
+                       to_char(e.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), $3::text)
+                ELSE e.disabled_reason END,
+            updated_at = CASE WHEN e.enabled AND expired THEN now() ELSE e.updated_at END
+        FROM (SELECT coalesce(failing_since <= now() - make_interval(secs => $2), false) AS expired
+              FROM endpoints WHERE id = $1) x
+        WHERE e.id = $1
+        RETURNING e.enabled, e.disabled_reason, x.expired
+        """,
+        endpoint_id, disable_after_seconds, (error or "unknown")[:300])
+
+
+async def list_deliveries(conn, endpoint_id: uuid.UUID, limit: int, offset: int,
+                          status: str | None) -> tuple[list[asyncpg.Record], int]:
+    rows = await conn.fetch(
+        "SELECT * FROM deliveries WHERE endpoint_id = $1 AND ($4::text IS NULL OR status = $4) "
+        "ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3", endpoint_id, limit, offset, status)
+    total = await conn.fetchval(
+        "SELECT count(*) FROM deliveries WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2)",
+        endpoint_id, status)
+    return rows, total
+
+
+async def attempts_of(conn, delivery_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[asyncpg.Record]]:
+    rows = await conn.fetch(
+        "SELECT * FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY delivery_id, attempt",
+        delivery_ids)
+    out: dict[uuid.UUID, list[asyncpg.Record]] = {}
+    for row in rows:
+        out.setdefault(row["delivery_id"], []).append(row)
+    return out
+
+
+async def get_delivery(conn, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM deliveries WHERE id = $1 AND endpoint_id = $2",
+                               delivery_id, endpoint_id)
+
+
+async def resend(conn, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+    """Queue a delivery again, at once, with a fresh round of the retry schedule (same webhook-id).
+    A delivery still pending is only moved to now."""
+    row = await conn.fetchrow(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = now(), round_start = attempts, "
+        "finished_at = NULL WHERE id = $1 AND endpoint_id = $2 RETURNING *", delivery_id, endpoint_id)
+    if row is not None:
+        await notify(conn)
+    return row
