@@ -139,7 +139,7 @@ class Stack:
             await client.aclose()
 
 
-QUEUES = ["upload.jobs", "import-worker.jobs", "catalog.batches", "catalog.cancellations", "progress.updates",
+QUEUES = ["upload.jobs", "import-worker.jobs", "catalog.batches", "catalog.jobs", "progress.updates",
           "webhooks.events"]
 
 

@@ -9,7 +9,8 @@ import structlog
 from catalog import domain, store
 from pikit import outbox
 from pikit.app import ApiError
-from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, Product, ProductCreated, ProductDeleted,
+from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ImportCompleted, Product, ProductCreated,
+                          ProductDeleted,
                           ProductRefs, ProductsBulkDeleted, ProductUpdated, UpsertBatch, new_event)
 
 log = structlog.get_logger("catalog.handlers")
@@ -24,8 +25,8 @@ class CatalogHandlers:
     def routes(self) -> dict:
         return {"catalog.upsert_batch": self.upsert_batch}
 
-    def cancellation_routes(self) -> dict:
-        return {"import.cancelled": self.import_cancelled}
+    def job_routes(self) -> dict:
+        return {"import.cancelled": self.import_cancelled, "import.completed": self.import_completed}
 
     # Two imports touching the same SKUs at once can deadlock; PostgreSQL picks a victim,
     # and trying that batch again a moment later succeeds.
@@ -51,6 +52,10 @@ class CatalogHandlers:
                 )
             await outbox.enqueue(conn, store.SCHEMA, new_event(done, source=SOURCE,
                                                               correlation_id=envelope.correlation_id))
+
+    async def import_completed(self, envelope: Envelope, event: ImportCompleted) -> None:
+        if event.inserted + event.updated:
+            await store.tidy_after_import(self.pool)
 
     async def import_cancelled(self, envelope: Envelope, event: ImportCancelled) -> None:
         async with self.pool.acquire() as conn:

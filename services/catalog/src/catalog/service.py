@@ -30,7 +30,7 @@ def consumer_app() -> FastAPI:
         handlers = CatalogHandlers(pool)
         # Each batch in flight holds its own connection: 2-3 at once keep PostgreSQL busy.
         bus.subscribe("catalog.batches", handlers.routes(), prefetch=settings.batch_concurrency)
-        bus.subscribe("catalog.cancellations", handlers.cancellation_routes(), prefetch=20)
+        bus.subscribe("catalog.jobs", handlers.job_routes(), prefetch=20)
 
     return kit_consumer_app("catalog-consumer", SOURCE, subscribe, schema=store.SCHEMA, migrations=MIGRATIONS,
                             pool_size=settings.batch_concurrency + 2)

@@ -233,6 +233,10 @@ async def list_products(conn, where: str, args: list, order: str, limit: int, of
 
 async def count_products(conn, where: str, args: list, filtered: bool) -> tuple[int, bool]:
     """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT matches, else the planner's estimate."""
+    if not filtered:  # the whole catalog: the table statistics say whether counting is worth it
+        estimate = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
+        if estimate > 2 * EXACT_TOTAL_LIMIT:
+            return estimate, True
     exact = await conn.fetchval(
         f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
     if exact <= EXACT_TOTAL_LIMIT:
@@ -245,6 +249,13 @@ async def count_products(conn, where: str, args: list, filtered: bool) -> tuple[
             plan = orjson.loads(plan)
         estimate = int(plan[0]["Plan"]["Plan Rows"])
     return max(estimate, exact), True
+
+
+async def tidy_after_import(pool) -> None:
+    """Fresh statistics and visibility map after a bulk load: deep pages become index-only
+    walks and the planner knows the table's size (autovacuum would get there, later)."""
+    async with pool.acquire() as conn:
+        await conn.execute("VACUUM (ANALYZE) products")
 
 
 async def export_cursor(conn, where: str, args: list, order: str):
