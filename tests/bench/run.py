@@ -46,9 +46,10 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 from tests.bench import floor, listing, procstat  # noqa: E402
+from tests.bench import webhooks as webhooks_bench  # noqa: E402
 from tests.bench.edge import Edge  # noqa: E402
 from tests.bench.gen import Expected, ensure_file  # noqa: E402
-from tests.support.stack import BASE_DB_URL, Stack, database_url  # noqa: E402
+from tests.support.stack import AMQP_URL, BASE_DB_URL, Stack, database_url  # noqa: E402
 
 BENCH_DIR = ROOT / ".var" / "bench"
 TERMINAL = ("completed", "failed", "cancelled")
@@ -435,7 +436,9 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
     await drop_leftovers()
     stack_dir = BENCH_DIR / "stack"
     shutil.rmtree(stack_dir, ignore_errors=True)
-    stack = Stack(stack_dir, namespace=f"bench{uuid.uuid4().hex[:8]}")
+    # The bench's webhook receiver listens on 127.0.0.1, which the default refuses.
+    stack = Stack(stack_dir, namespace=f"bench{uuid.uuid4().hex[:8]}",
+                  extra_env={"WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"})
     # Created here rather than by the first service to start: services starting together race on
     # CREATE DATABASE, and pikit.db.ensure_database lets the loser crash (UniqueViolationError).
     await prepare_database(stack, pg_settings)
@@ -447,7 +450,8 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
     try:
         started = time.perf_counter()
         await asyncio.to_thread(stack.start)
-        upstream = {name: f"127.0.0.1:{stack.ports[f'{name}-api']}" for name in ("upload", "catalog", "progress")}
+        upstream = {name: f"127.0.0.1:{stack.ports[f'{name}-api']}"
+                    for name in ("upload", "catalog", "progress", "webhooks")}
         edge = Edge(BENCH_DIR / "edge", upstream)
         await asyncio.to_thread(edge.start)
         out["edge"] = {"url": edge.url, "config": edge.config}
@@ -467,6 +471,7 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
                     break
             else:
                 out["listing"] = await measure_listing(stack, edge)
+                out["webhooks"] = await measure_webhooks(stack, edge)
     except Exception as exc:
         out["error"] = repr(exc)
         say(f"ERROR during the product import: {exc!r}")
@@ -504,6 +509,19 @@ async def measure_listing(stack: Stack, edge: Edge) -> dict:
             f"({case['requests']} requests, {case['errors']} errors)"
             + "".join(f"\n      {e}" for e in case["error_samples"]))
     return {"products": count, "cases": cases}
+
+
+async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
+    say(f"==> webhooks: {webhooks_bench.EVENTS:,} product.updated events to one local receiver")
+    try:
+        result = await webhooks_bench.measure(edge.url, AMQP_URL, stack.namespace)
+    except Exception as exc:
+        say(f"  webhook benchmark failed: {exc!r}")
+        return {"error": repr(exc)}
+    say(f"  {result['received']:,}/{result['events']:,} delivered in {result['seconds']:.1f} s "
+        f"= {result['per_second']:.0f}/s; catalog first page p95 {result['list_p95_idle_ms']:.1f} ms idle, "
+        f"{result['list_p95_delivering_ms']:.1f} ms while delivering")
+    return result
 
 
 # ---------------------------------------------------------------------------------------- report
@@ -671,6 +689,17 @@ def summarize(results: dict) -> tuple[list[str], dict]:
         verdicts["list_p95"] = {"value": {n: c["p95_ms"] for n, c in lst["cases"].items()}, "ok": oks}
     elif lst.get("error"):
         lines.append(f"  catalog reads: not measured ({lst['error']})")
+
+    wh = (results.get("import") or {}).get("webhooks") or {}
+    if "per_second" in wh:
+        lines.append("")
+        rate_ok = wh["per_second"] >= 500 and wh["received"] == wh["events"]
+        slow_ok = wh["list_p95_delivering_ms"] <= 1.2 * wh["list_p95_idle_ms"]
+        lines.append(f"  {'webhooks: deliveries/s to a local receiver':<44} {wh['per_second']:>12.0f} "
+                     f"{'':>12}   >= 500     {_mark(rate_ok)} ({wh['received']:,}/{wh['events']:,} received)")
+        lines.append(f"  {'catalog first page p95 idle / delivering (ms)':<44} {wh['list_p95_idle_ms']:>12.1f} "
+                     f"{wh['list_p95_delivering_ms']:>12.1f}   +20% max   {_mark(slow_ok)}")
+        verdicts["webhooks"] = {"value": wh["per_second"], "ok": {"rate": rate_ok, "api_latency": slow_ok}}
 
     missed = [name for name, v in verdicts.items() if any(ok is False for ok in v["ok"].values())]
     lines.append("")

@@ -103,7 +103,10 @@ async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, 
         if cursor is None and not more and (rows or offset == 0):
             total, estimate = offset + len(rows), False  # the last page tells the total: no count needed
         else:
-            total, estimate = await store.count_products(conn, count_where, count_args, filters.any)
+            # Descriptions have no index: counting their matches reads the whole table, so
+            # a search that involves them reports the planner's estimate instead.
+            total, estimate = await store.count_products(conn, count_where, count_args, filters.any,
+                                                         exact=not (filters.q or filters.description))
     rows = rows[:limit]
     next_cursor = domain.encode_cursor(sort, order, rows[-1], domain.sort_value(rows[-1], sort)) if more else None
     return {"items": [domain.view(r) for r in rows], "total": total, "total_is_estimate": estimate,

@@ -156,6 +156,8 @@ _CHANGES_JSON = "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
 
 #: Above this many matches, a list's total is an estimate (see docs/catalog-api.md).
 EXACT_TOTAL_LIMIT = 10_000
+#: Up to this many products, even a filter no index answers is counted exactly.
+FULL_SCAN_COUNT_LIMIT = 50_000
 
 
 async def get_product(conn, product_id: int, *, for_update: bool = False) -> asyncpg.Record | None:
@@ -231,16 +233,18 @@ async def list_products(conn, where: str, args: list, order: str, limit: int, of
         ORDER BY {order}""", *args, limit, offset)
 
 
-async def count_products(conn, where: str, args: list, filtered: bool) -> tuple[int, bool]:
-    """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT matches, else the planner's estimate."""
-    if not filtered:  # the whole catalog: the table statistics say whether counting is worth it
-        estimate = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
-        if estimate > 2 * EXACT_TOTAL_LIMIT:
-            return estimate, True
-    exact = await conn.fetchval(
-        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
-    if exact <= EXACT_TOTAL_LIMIT:
-        return exact, False
+async def count_products(conn, where: str, args: list, filtered: bool, exact: bool = True) -> tuple[int, bool]:
+    """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT matches, else the planner's estimate.
+    ``exact=False`` (filters no index answers) counts only while the table is small."""
+    table_rows = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
+    if not filtered and table_rows > 2 * EXACT_TOTAL_LIMIT:  # the whole catalog: statistics suffice
+        return table_rows, True
+    counted = 0
+    if exact or table_rows < FULL_SCAN_COUNT_LIMIT:
+        counted = await conn.fetchval(
+            f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+        if counted <= EXACT_TOTAL_LIMIT:
+            return counted, False
     if not filtered:
         estimate = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
     else:
@@ -248,7 +252,7 @@ async def count_products(conn, where: str, args: list, filtered: bool) -> tuple[
         if isinstance(plan, str):  # a connection without the pool's json codec
             plan = orjson.loads(plan)
         estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return max(estimate, exact), True
+    return max(estimate, counted), True
 
 
 async def tidy_after_import(pool) -> None:
