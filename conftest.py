@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import pytest
 
-from tests.support.stack import AMQP_URL, database_url, delete_queues
+from tests.support.stack import AMQP_URL, delete_queues, scratch_database
 
 
 @pytest.fixture(scope="session")
 async def scratch_database_url():
-    name = f"pi_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database_url("postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url(name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

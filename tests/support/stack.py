@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -47,6 +48,19 @@ def free_port() -> int:
 
 def database_url(name: str) -> str:
     return urlunsplit(urlsplit(BASE_DB_URL)._replace(path=f"/{name}"))
+
+
+@asynccontextmanager
+async def scratch_database():
+    """A new, empty database for one test module or session; dropped afterwards."""
+    name = f"pi_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(database_url("postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_url(name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @dataclass

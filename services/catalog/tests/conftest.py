@@ -3,9 +3,7 @@ catalog, totals count every product), the app in-process over httpx."""
 
 from __future__ import annotations
 
-import uuid
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -13,19 +11,13 @@ import pytest
 from catalog import store
 from catalog.service import MIGRATIONS, api_app
 from pikit.db import create_pool, migrate
-from tests.support.stack import database_url
+from tests.support.stack import scratch_database
 
 
 @pytest.fixture(scope="module")
 async def api_database_url():
-    name = f"pi_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database_url("postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url(name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
