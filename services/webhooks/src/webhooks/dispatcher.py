@@ -112,7 +112,10 @@ class Dispatcher:
     async def record(self, row: asyncpg.Record, result: AttemptResult) -> None:
         attempt = row["attempts"] + 1
         if result.success:  # the common case: one statement
-            async with self.pool.acquire() as conn:
+            # Without waiting for the WAL flush: a success lost to a database crash only means
+            # the delivery is sent again, with the same webhook-id (at least once, as documented).
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute("SET LOCAL synchronous_commit = off")
                 await store.record_success(conn, delivery_id=row["id"], endpoint_id=row["endpoint_id"],
                                            attempt=attempt, status_code=result.status_code,
                                            latency_ms=result.latency_ms, response_excerpt=result.response_excerpt)

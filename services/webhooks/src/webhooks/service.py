@@ -59,7 +59,7 @@ def consumer_app() -> FastAPI:
         bus.subscribe("webhooks.events", handlers.routes(pool), prefetch=50)
 
     app = kit_consumer_app("webhooks-consumer", handlers.SOURCE, subscribe, schema=store.SCHEMA,
-                           migrations=MIGRATIONS, pool_size=settings.pool_size)
+                           migrations=MIGRATIONS, pool_size=settings.pool_size + settings.workers // 4)
 
     async def start(a: FastAPI) -> None:
         a.state.sender = Sender(settings)
