@@ -123,17 +123,23 @@ async def create(pool: asyncpg.Pool, body: domain.ProductIn, correlation_id: str
     return row
 
 
+async def _lock_current(conn, product_id: int, versions: set[int] | None) -> asyncpg.Record:
+    """The product, locked for this transaction; 404 if gone, 412 if If-Match named another version."""
+    old = await store.get_product(conn, product_id, for_update=True)
+    if old is None:
+        raise not_found(product_id)
+    if versions is not None and old["version"] not in versions:
+        raise ApiError(412, "version_mismatch",
+                       f"The product changed since you read it (current version {old['version']}).",
+                       current_etag=domain.etag(old["version"]))
+    return old
+
+
 async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch, versions: set[int] | None,
                  correlation_id: str | None) -> asyncpg.Record:
     try:
         async with pool.acquire() as conn, conn.transaction():
-            old = await store.get_product(conn, product_id, for_update=True)
-            if old is None:
-                raise not_found(product_id)
-            if versions is not None and old["version"] not in versions:
-                raise ApiError(412, "version_mismatch",
-                               f"The product changed since you read it (current version {old['version']}).",
-                               current_etag=domain.etag(old["version"]))
+            old = await _lock_current(conn, product_id, versions)
             values = {f: old[f] for f in domain.FIELDS} | patch.changes()
             if not domain.diff(old, values):
                 return old  # nothing changes: no new version, no history, no event
@@ -147,13 +153,7 @@ async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch
 
 async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None, correlation_id: str | None) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        old = await store.get_product(conn, product_id, for_update=True)
-        if old is None:
-            raise not_found(product_id)
-        if versions is not None and old["version"] not in versions:
-            raise ApiError(412, "version_mismatch",
-                           f"The product changed since you read it (current version {old['version']}).",
-                           current_etag=domain.etag(old["version"]))
+        await _lock_current(conn, product_id, versions)
         row = await store.delete_product(conn, product_id)
         await _emit(conn, ProductDeleted(product=_event_product(row)), product_id, correlation_id)
 
