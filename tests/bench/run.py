@@ -264,6 +264,20 @@ async def products_in_catalog(stack: Stack) -> int:
         await conn.close()
 
 
+async def wait_for_search_index(stack: Stack, timeout: float = 600) -> float | None:
+    """Seconds until the catalog's search indexer has nothing pending (None: gave up)."""
+    started = time.perf_counter()
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        while time.perf_counter() - started < timeout:
+            if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM catalog.search_pending)"):
+                return time.perf_counter() - started
+            await asyncio.sleep(0.25)
+    finally:
+        await conn.close()
+    return None
+
+
 def expected_job(expected: Expected, label: str) -> dict:
     return {"status": "completed", "rows_total": expected.rows, "invalid": expected.invalid,
             "duplicates": expected.duplicates, "rows_processed": expected.unique,
@@ -466,6 +480,11 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
                 await asyncio.sleep(0.5)
                 run = await one_import(client, stack, edge, sampler, path, expected, label, timeout)
                 out["runs"][label] = run
+                # Search is exact at once, fast once indexed: the indexer works after the import
+                # (catalog.search). Each run is measured alone, so the next waits for it.
+                run["search_index_seconds"] = await wait_for_search_index(stack)
+                say(f"  [{label}] search index caught up {_f(run['search_index_seconds'], '{:.1f}')} s "
+                    "after the import completed")
                 if run.get("status") != "completed":
                     say(f"  [{label}] stopping here: {run.get('status')}")
                     break
@@ -561,6 +580,9 @@ def summarize(results: dict) -> tuple[list[str], dict]:
         _f(imp.get("full", {}).get("seconds")))
     row("import rows/s", _f(imp.get("empty", {}).get("rows_per_second"), "{:,.0f}"),
         _f(imp.get("full", {}).get("rows_per_second"), "{:,.0f}"))
+
+    row("search index caught up, after completed (s)", _f(imp.get("empty", {}).get("search_index_seconds"), "{:.1f}"),
+        _f(imp.get("full", {}).get("search_index_seconds"), "{:.1f}"))
 
     ratios, ratio_ok = {}, {}
     for label in ("empty", "full"):

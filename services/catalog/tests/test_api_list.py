@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from catalog import store
+from catalog.search import SearchIndexer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -23,13 +24,18 @@ PRODUCTS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-async def catalog(client, db):
+# Every test runs twice: with the products still waiting for the search indexer, and
+# after it has indexed them (catalog.search): the answers must not differ.
+@pytest.fixture(scope="module", autouse=True, params=["pending", "indexed"])
+async def catalog(request, client, db):
     await client.delete("/products", params={"confirm": "true"})
     for s, name, description, price, active in PRODUCTS:
         r = await client.post("/products", json={"sku": s, "name": name, "description": description,
                                                  "price": price, "active": active})
         assert r.status_code == 201
+    if request.param == "indexed":
+        await SearchIndexer(db).catch_up(wait_for_imports=False)
+        assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
 
 
 async def skus(client, **params) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -73,6 +74,22 @@ def consumer_app(title: str, source: str, subscribe: Subscribe, *, schema: str |
         checks["postgres"] = lambda: app.state.pool.fetchval("SELECT 1")
     app = create_app(title, lifespan=lifespan, ready_checks={**checks, **(extra_checks or {})})
     return app
+
+
+def extend_lifespan(app: FastAPI, start, stop) -> None:
+    """Run ``start(app)`` after the kit's lifespan is up and ``stop(app)`` before it ends."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a):
+        async with inner(a) as state:
+            await start(a)
+            try:
+                yield state
+            finally:
+                await stop(a)
+
+    app.router.lifespan_context = lifespan
 
 
 def main(service: str, roles: dict[str, tuple[Callable[[], FastAPI], int]], argv: list[str]) -> None:

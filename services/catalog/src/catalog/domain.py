@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from catalog import search
+
 SKU_MAX_CHARS = 100
 NAME_MAX_CHARS = 500
 DESCRIPTION_MAX_CHARS = 65535
@@ -282,6 +284,11 @@ class Filters:
                 raise BadRequest("invalid_filter", f"{field} must be at most {FILTER_MAX_CHARS} characters")
 
     @property
+    def text(self) -> bool:
+        """Whether a text filter is set (those go through the search index)."""
+        return any(getattr(self, f) for f in ("sku", "name", "description", "q"))
+
+    @property
     def any(self) -> bool:
         return any(getattr(self, f) not in (None, "") for f in ("sku", "name", "description", "q", "active"))
 
@@ -292,31 +299,33 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-# The trigram index's expression: sku and name filters use it to find candidates, then
-# check the column itself.
-SEARCH_EXPR = "(lower(sku) || ' ' || lower(name))"
-
-
 def where_clause(filters: Filters, args: list) -> str:
-    """SQL conditions for the filters; appends their parameters to ``args``."""
+    """SQL conditions for the filters; appends their parameters to ``args``.
+
+    Text filters find their candidates through the search index (``catalog.search``) and
+    then check the product's own columns, so a stale or pending document never changes
+    the answer.
+    """
     parts = []
+    patterns = []
 
     def param(value: object) -> str:
         args.append(value)
         return f"${len(args)}"
 
-    if filters.sku:
-        p = param(like_pattern(filters.sku))
-        parts.append(f"{SEARCH_EXPR} LIKE lower({p}) AND lower(sku) LIKE lower({p})")
-    if filters.name:
-        p = param(like_pattern(filters.name))
-        parts.append(f"{SEARCH_EXPR} LIKE lower({p}) AND lower(name) LIKE lower({p})")
-    if filters.description:
-        p = param(like_pattern(filters.description))
-        parts.append(f"lower(description) LIKE lower({p})")
+    for field in ("sku", "name", "description"):
+        term = getattr(filters, field)
+        if term:
+            p = param(like_pattern(term))
+            patterns.append(p)
+            parts.append(f"lower({field}) LIKE lower({p})")
     if filters.q:
         p = param(like_pattern(filters.q))
-        parts.append(f"({SEARCH_EXPR} LIKE lower({p}) OR lower(description) LIKE lower({p}))")
+        patterns.append(p)
+        parts.append(f"(lower(sku) LIKE lower({p}) OR lower(name) LIKE lower({p}) "
+                     f"OR lower(description) LIKE lower({p}))")
+    if patterns:
+        parts.insert(0, search.candidates_clause(patterns))
     if filters.active is not None:
         parts.append(f"active = {param(filters.active)}")
     return " AND ".join(parts) or "true"

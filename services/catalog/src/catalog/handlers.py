@@ -6,7 +6,7 @@ import asyncpg
 import stamina
 import structlog
 
-from catalog import domain, store
+from catalog import domain, search, store
 from pikit import outbox
 from pikit.app import ApiError
 from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ImportCompleted, Product, ProductCreated,
@@ -103,10 +103,8 @@ async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, 
         if cursor is None and not more and (rows or offset == 0):
             total, estimate = offset + len(rows), False  # the last page tells the total: no count needed
         else:
-            # Descriptions have no index: counting their matches reads the whole table, so
-            # a search that involves them reports the planner's estimate instead.
             total, estimate = await store.count_products(conn, count_where, count_args, filters.any,
-                                                         exact=not (filters.q or filters.description))
+                                                         trust_estimate=not filters.text)
     rows = rows[:limit]
     next_cursor = domain.encode_cursor(sort, order, rows[-1], domain.sort_value(rows[-1], sort)) if more else None
     return {"items": [domain.view(r) for r in rows], "total": total, "total_is_estimate": estimate,
@@ -117,6 +115,7 @@ async def create(pool: asyncpg.Pool, body: domain.ProductIn, correlation_id: str
     try:
         async with pool.acquire() as conn, conn.transaction():
             row = await store.insert_product(conn, body.sku, body.name, body.description, body.price, body.active)
+            await search.mark_pending(conn, [row["id"]])
             await _emit(conn, ProductCreated(product=_event_product(row)), row["id"], correlation_id)
     except asyncpg.UniqueViolationError:
         raise _sku_exists(body.sku, await store.sku_owner(pool, body.sku)) from None
@@ -144,6 +143,7 @@ async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch
             if not domain.diff(old, values):
                 return old  # nothing changes: no new version, no history, no event
             row = await store.update_product(conn, product_id, values)
+            await search.mark_pending(conn, [product_id])
             await _emit(conn, ProductUpdated(product=_event_product(row), changes=domain.diff(old, row)),
                         product_id, correlation_id)
             return row
@@ -155,11 +155,13 @@ async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None,
     async with pool.acquire() as conn, conn.transaction():
         await _lock_current(conn, product_id, versions)
         row = await store.delete_product(conn, product_id)
+        await search.mark_pending(conn, [product_id])  # the indexer drops its document
         await _emit(conn, ProductDeleted(product=_event_product(row)), product_id, correlation_id)
 
 
 async def delete_all(pool: asyncpg.Pool, correlation_id: str | None) -> int:
     async with pool.acquire() as conn, conn.transaction():
         count = await store.delete_all_products(conn)
+        await search.clear(conn)
         await _emit(conn, ProductsBulkDeleted(count=count), None, correlation_id)
     return count

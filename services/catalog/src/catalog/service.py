@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from catalog import api, store
 from catalog.handlers import SOURCE, CatalogHandlers
+from catalog.search import SearchIndexer
 from catalog.settings import CatalogSettings
+from pikit.app import run_forever
 from pikit.service import consumer_app as kit_consumer_app
-from pikit.service import database_api_app
+from pikit.service import database_api_app, extend_lifespan
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,5 +35,16 @@ def consumer_app() -> FastAPI:
         bus.subscribe("catalog.batches", handlers.routes(), prefetch=settings.batch_concurrency)
         bus.subscribe("catalog.jobs", handlers.job_routes(), prefetch=20)
 
-    return kit_consumer_app("catalog-consumer", SOURCE, subscribe, schema=store.SCHEMA, migrations=MIGRATIONS,
-                            pool_size=settings.batch_concurrency + 2)
+    app = kit_consumer_app("catalog-consumer", SOURCE, subscribe, schema=store.SCHEMA, migrations=MIGRATIONS,
+                           pool_size=settings.batch_concurrency + 3)
+
+    async def start(a: FastAPI) -> None:
+        indexer = SearchIndexer(a.state.pool, poll_seconds=settings.search_poll_seconds)
+        a.state.search_task = asyncio.create_task(run_forever("search indexer", indexer.run))
+
+    async def stop(a: FastAPI) -> None:
+        a.state.search_task.cancel()
+        await asyncio.gather(a.state.search_task, return_exceptions=True)
+
+    extend_lifespan(app, start, stop)
+    return app

@@ -9,3 +9,5 @@ class CatalogSettings(BaseSettings):
     # Batches applied at once by one consumer process (each on its own connection).
     batch_concurrency: int = 4
     pool_size: int = 6
+    # How often the search indexer looks for products to index (catalog.search).
+    search_poll_seconds: float = 1.0

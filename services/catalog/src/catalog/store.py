@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 import orjson
 
+from catalog import search
 from pikit.events import BatchRow
 
 SCHEMA = "catalog"
@@ -127,6 +128,7 @@ async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], 
     )
     present = frozenset(c for c in columns if c in _KEEPABLE)
     result = await conn.fetch(_UPSERT_SQL[present], job_id)
+    await search.mark_pending(conn, [r["id"] for r in result])
     inserted = [r for r in result if r["inserted"]]
     changed = [r for r in result if not r["inserted"]]
     return BatchResult(rows=len(rows), inserted=inserted, changed=changed)
@@ -156,8 +158,6 @@ _CHANGES_JSON = "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(
 
 #: Above this many matches, a list's total is an estimate (see docs/catalog-api.md).
 EXACT_TOTAL_LIMIT = 10_000
-#: Up to this many products, even a filter no index answers is counted exactly.
-FULL_SCAN_COUNT_LIMIT = 50_000
 
 
 async def get_product(conn, product_id: int, *, for_update: bool = False) -> asyncpg.Record | None:
@@ -233,26 +233,31 @@ async def list_products(conn, where: str, args: list, order: str, limit: int, of
         ORDER BY {order}""", *args, limit, offset)
 
 
-async def count_products(conn, where: str, args: list, filtered: bool, exact: bool = True) -> tuple[int, bool]:
+async def count_products(conn, where: str, args: list, filtered: bool, *,
+                         trust_estimate: bool = False) -> tuple[int, bool]:
     """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT matches, else the planner's estimate.
-    ``exact=False`` (filters no index answers) counts only while the table is small."""
+
+    The whole catalog is counted from table statistics. With ``trust_estimate`` (filters
+    the planner estimates well, such as ``active``), a filter expected to match far more
+    than the limit is not counted at all: counting 10,001 rows costs more than the page.
+    """
     table_rows = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
-    if not filtered and table_rows > 2 * EXACT_TOTAL_LIMIT:  # the whole catalog: statistics suffice
-        return table_rows, True
-    counted = 0
-    if exact or table_rows < FULL_SCAN_COUNT_LIMIT:
-        counted = await conn.fetchval(
-            f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
-        if counted <= EXACT_TOTAL_LIMIT:
-            return counted, False
     if not filtered:
-        estimate = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
+        if table_rows > 2 * EXACT_TOTAL_LIMIT:
+            return table_rows, True
+        estimate = None
     else:
         plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM products WHERE {where}", *args)
         if isinstance(plan, str):  # a connection without the pool's json codec
             plan = orjson.loads(plan)
         estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return max(estimate, counted), True
+        if trust_estimate and estimate > 5 * EXACT_TOTAL_LIMIT:
+            return estimate, True
+    counted = await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+    if counted <= EXACT_TOTAL_LIMIT:
+        return counted, False
+    return max(estimate or table_rows, counted), True
 
 
 async def tidy_after_import(pool) -> None:

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from pikit.app import run_forever
 from pikit.service import consumer_app as kit_consumer_app
-from pikit.service import database_api_app
+from pikit.service import database_api_app, extend_lifespan
 from webhooks import api, handlers, store
 from webhooks.dispatcher import Dispatcher
 from webhooks.sender import Sender
 from webhooks.settings import WebhooksSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def _extend_lifespan(app: FastAPI, start, stop) -> None:
-    """Run ``start(app)`` after the kit's lifespan is up and ``stop(app)`` before it ends."""
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a):
-        async with inner(a) as state:
-            await start(a)
-            try:
-                yield state
-            finally:
-                await stop(a)
-
-    app.router.lifespan_context = lifespan
 
 
 def api_app() -> FastAPI:
@@ -47,7 +30,7 @@ def api_app() -> FastAPI:
     async def stop(a: FastAPI) -> None:
         await a.state.sender.close()
 
-    _extend_lifespan(app, start, stop)
+    extend_lifespan(app, start, stop)
     app.include_router(api.router)
     return app
 
@@ -72,5 +55,5 @@ def consumer_app() -> FastAPI:
         await a.state.dispatcher.stop()
         await a.state.sender.close()
 
-    _extend_lifespan(app, start, stop)
+    extend_lifespan(app, start, stop)
     return app

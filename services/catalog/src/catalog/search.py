@@ -1,0 +1,178 @@
+"""The text-search index: its two tables, the clause searches use, and the indexer that keeps it fresh.
+
+Contains-search (``sku``, ``name``, ``description``, ``q``) needs a trigram index over the
+product's text. Maintaining one inside the import's batch transactions made importing
+3-4x slower, so the index lives in its own table, ``product_search (product_id, document)``,
+and is brought up to date *after* the writes, off the import's path:
+
+- every write to ``products`` (import batch, API create/update/delete) puts the product's id
+  into ``search_pending`` in the same transaction;
+- the indexer (in the catalog consumer) takes pending ids and rewrites their documents,
+  a few thousand at a time, or rebuilds the whole table in bulk when most of the catalog is
+  pending (after a big import into an empty catalog); it waits while import batches are
+  being applied, so that it does not compete with them;
+- a search looks for candidates in the index *and* among the pending ids, then checks the
+  product's own columns. Results are therefore always exact; only their speed depends on
+  the indexer having caught up.
+
+Invariant: a product is either in ``search_pending`` or its document is current. Writers
+touch the pending row with ``ON CONFLICT DO UPDATE`` (a row lock), and the indexer takes
+pending rows with ``FOR UPDATE SKIP LOCKED``: a writer in flight keeps its row pending, and
+a writer that commits after the indexer read the product finds its pending row gone and
+inserts it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger("catalog.search")
+
+# The searchable text of a product, lower-cased like the patterns that search it.
+DOCUMENT = "lower(concat_ws(' ', p.sku, p.name, p.description))"
+
+#: Ids refreshed per transaction by the incremental path.
+CHUNK = 5_000
+#: While import batches were applied this recently, large catch-ups wait.
+IMPORT_QUIET_SECONDS = 2.0
+
+_INDEXER_LOCK = 0x5EA4C4  # one indexer at a time across consumer replicas
+
+
+async def mark_pending(conn: asyncpg.Connection, product_ids: Iterable[int]) -> None:
+    """Queue products whose text may have changed (or which were deleted); in the writer's transaction."""
+    ids = list(product_ids)
+    if not ids:
+        return
+    # DO UPDATE, not DO NOTHING: the row lock keeps the indexer from taking this id
+    # until the writer has committed (see the invariant above).
+    await conn.execute(
+        "INSERT INTO search_pending (product_id) SELECT unnest($1::bigint[]) ORDER BY 1 "
+        "ON CONFLICT (product_id) DO UPDATE SET product_id = EXCLUDED.product_id", ids)
+
+
+async def clear(conn: asyncpg.Connection) -> None:
+    """Forget every document (bulk delete of the catalog, in its transaction)."""
+    await conn.execute("TRUNCATE product_search, search_pending")
+
+
+def candidates_clause(patterns: list[str]) -> str:
+    """``id IN (...)``: products whose document matches every LIKE pattern, plus the pending ones.
+
+    ``patterns`` are SQL expressions (parameters); the caller still checks the columns.
+    """
+    matches = " AND ".join(f"document LIKE lower({p})" for p in patterns)
+    return (f"id IN (SELECT product_id FROM product_search WHERE {matches} "
+            f"UNION ALL SELECT product_id FROM search_pending)")
+
+
+async def pending_count(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM search_pending")
+
+
+async def refresh_chunk(conn: asyncpg.Connection, limit: int = CHUNK) -> int:
+    """Rewrite the documents of up to ``limit`` pending products; returns how many were taken."""
+    async with conn.transaction():
+        taken = await conn.fetch(
+            "DELETE FROM search_pending WHERE product_id IN ("
+            "  SELECT product_id FROM search_pending ORDER BY product_id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+            "RETURNING product_id", limit)
+        if not taken:
+            return 0
+        ids = [r["product_id"] for r in taken]
+        await conn.execute(f"""
+            INSERT INTO product_search (product_id, document)
+            SELECT p.id, {DOCUMENT} FROM products p WHERE p.id = ANY($1::bigint[])
+            ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document""", ids)
+        await conn.execute(
+            "DELETE FROM product_search s WHERE s.product_id = ANY($1::bigint[]) "
+            "AND NOT EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id)", ids)
+    return len(ids)
+
+
+async def rebuild(conn: asyncpg.Connection) -> int:
+    """Build the whole index again in bulk and swap it in; returns the documents written.
+
+    ``CREATE INDEX`` over a filled table costs about half of inserting the same rows into
+    an indexed one. Searches keep using the old table until the swap commits.
+    """
+    async with conn.transaction():
+        await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        # Taken (and locked) before the products are read: see the invariant above.
+        await conn.execute(
+            "DELETE FROM search_pending WHERE product_id IN ("
+            "  SELECT product_id FROM search_pending FOR UPDATE SKIP LOCKED)")
+        await conn.execute("DROP TABLE IF EXISTS product_search_next")
+        await conn.execute("CREATE TABLE product_search_next (product_id bigint NOT NULL, document text NOT NULL)")
+        written = await conn.fetchval(f"""
+            WITH w AS (INSERT INTO product_search_next SELECT p.id, {DOCUMENT} FROM products p RETURNING 1)
+            SELECT count(*) FROM w""")
+        await conn.execute("ALTER TABLE product_search_next ADD CONSTRAINT product_search_next_pkey "
+                           "PRIMARY KEY (product_id)")
+        await conn.execute("CREATE INDEX product_search_next_trgm ON product_search_next "
+                           "USING gin (document public.gin_trgm_ops)")
+        await conn.execute("DROP TABLE product_search")
+        await conn.execute("ALTER TABLE product_search_next RENAME TO product_search")
+        await conn.execute("ALTER TABLE product_search RENAME CONSTRAINT product_search_next_pkey "
+                           "TO product_search_pkey")
+        await conn.execute("ALTER INDEX product_search_next_trgm RENAME TO product_search_trgm")
+    await conn.execute("ANALYZE product_search")
+    return written
+
+
+async def import_running(conn: asyncpg.Connection) -> bool:
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM applied_batches WHERE applied_at > now() - make_interval(secs => $1))",
+        IMPORT_QUIET_SECONDS)
+
+
+class SearchIndexer:
+    """Keeps ``product_search`` caught up with ``products`` (a background task of the consumer)."""
+
+    def __init__(self, pool: asyncpg.Pool, poll_seconds: float = 1.0):
+        self.pool = pool
+        self.poll_seconds = poll_seconds
+
+    async def run(self) -> None:
+        while True:
+            await self.catch_up()
+            await asyncio.sleep(self.poll_seconds)
+
+    async def catch_up(self, *, wait_for_imports: bool = True) -> int:
+        """Index what is pending; returns how many products were indexed (0 when it had to wait)."""
+        async with self.pool.acquire() as conn:
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _INDEXER_LOCK):
+                return 0  # another replica's indexer is at it
+            try:
+                return await self._catch_up(conn, wait_for_imports)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", _INDEXER_LOCK)
+
+    async def _catch_up(self, conn: asyncpg.Connection, wait_for_imports: bool) -> int:
+        pending = await pending_count(conn)
+        if pending == 0:
+            return 0
+        started = time.perf_counter()
+        if pending > CHUNK:
+            # A big catch-up waits for the import that caused it to finish.
+            if wait_for_imports and await import_running(conn):
+                return 0
+            products = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
+            if pending * 2 > max(products, 0):
+                written = await rebuild(conn)
+                log.info("search index rebuilt", documents=written, pending=pending,
+                         seconds=round(time.perf_counter() - started, 2))
+                return pending
+        done = 0
+        while n := await refresh_chunk(conn):
+            done += n
+            if wait_for_imports and n == CHUNK and await import_running(conn):
+                break
+        if done > CHUNK:
+            log.info("search index caught up", documents=done, seconds=round(time.perf_counter() - started, 2))
+        return done

@@ -1,0 +1,163 @@
+"""The search index (catalog.search) against the real PostgreSQL: it catches up with every
+kind of write, rebuilds in bulk, never misses a write racing with it, and waits for imports.
+
+The invariant every test ends on: each product is pending, or its document is current.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from catalog import search, store
+from catalog.search import SearchIndexer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+STALE_DOCUMENTS = f"""
+    SELECT p.id FROM catalog.products p LEFT JOIN catalog.product_search s ON s.product_id = p.id
+    WHERE NOT EXISTS (SELECT 1 FROM catalog.search_pending q WHERE q.product_id = p.id)
+      AND s.document IS DISTINCT FROM {search.DOCUMENT}"""
+
+
+async def assert_invariant(db) -> None:
+    assert await db.fetch(STALE_DOCUMENTS) == [], "a product is neither pending nor indexed with its current text"
+
+
+async def import_rows(db, rows: list[tuple]) -> str:
+    job_id = str(uuid.uuid4())
+    async with db.acquire() as conn, conn.transaction():
+        await store.claim_batch(conn, job_id, 1)
+        await store.apply_rows(conn, job_id, ["sku", "name", "description"], rows)
+    return job_id
+
+
+async def skus(client, **params) -> list[str]:
+    r = await client.get("/products", params={"sort": "sku", "order": "asc", **params})
+    assert r.status_code == 200, r.text
+    return [p["sku"] for p in r.json()["items"]]
+
+
+@pytest.fixture(autouse=True)
+async def empty_catalog(client, db):
+    await client.delete("/products", params={"confirm": "true"})
+    await db.execute("TRUNCATE catalog.applied_batches")
+
+
+async def test_imported_and_api_products_are_indexed_and_found(client, db):
+    await import_rows(db, [(2, "IDX-1", "Walnut desk", "Solid walnut, oiled", None, None),
+                           (3, "IDX-2", "Brass hook", None, None, None)])
+    r = await client.post("/products", json={"sku": "IDX-3", "name": "Oak shelf", "description": "walnut edge"})
+    assert r.status_code == 201
+    assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 3
+
+    assert await SearchIndexer(db).catch_up(wait_for_imports=False) == 3
+    assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
+    documents = await db.fetch("SELECT document FROM catalog.product_search ORDER BY product_id")
+    assert [d["document"] for d in documents] == ["idx-1 walnut desk solid walnut, oiled", "idx-2 brass hook",
+                                                  "idx-3 oak shelf walnut edge"]
+    assert await skus(client, q="WALNUT") == ["IDX-1", "IDX-3"]
+    assert await skus(client, description="walnut") == ["IDX-1", "IDX-3"]
+    assert await skus(client, name="walnut") == ["IDX-1"]
+    await assert_invariant(db)
+
+
+async def test_a_change_is_searchable_at_once_and_indexed_later(client, db):
+    created = (await client.post("/products", json={"sku": "CHG-1", "name": "Copper kettle"})).json()
+    await SearchIndexer(db).catch_up(wait_for_imports=False)
+
+    r = await client.patch(f"/products/{created['id']}", json={"name": "Enamel kettle"})
+    assert r.status_code == 200
+    # The document still says "copper", but the product is pending: the answer is already right.
+    assert await skus(client, q="enamel") == ["CHG-1"]
+    assert await skus(client, q="copper") == []
+
+    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    assert await db.fetchval("SELECT document FROM catalog.product_search WHERE product_id = $1",
+                             created["id"]) == "chg-1 enamel kettle"
+    assert await skus(client, q="enamel") == ["CHG-1"]
+    assert await skus(client, q="copper") == []
+    await assert_invariant(db)
+
+
+async def test_a_deleted_product_loses_its_document(client, db):
+    created = (await client.post("/products", json={"sku": "DEL-1", "name": "Old lamp"})).json()
+    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    assert (await client.delete(f"/products/{created['id']}")).status_code == 204
+    assert await skus(client, q="old lamp") == []
+    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 0
+
+
+async def test_most_of_the_catalog_pending_is_rebuilt_in_bulk(client, db):
+    rows = [(n, f"BULK-{n:05}", f"Item {n}", f"colour {n % 7}", None, None) for n in range(2, 3002)]
+    await import_rows(db, rows)
+    await db.execute("ANALYZE catalog.products")
+    old_table = await db.fetchval("SELECT 'catalog.product_search'::regclass::oid")
+    search.CHUNK, chunk = 1000, search.CHUNK  # 3,000 pending > one chunk, and > half the catalog
+    try:
+        assert await SearchIndexer(db).catch_up(wait_for_imports=False) == 3000
+    finally:
+        search.CHUNK = chunk
+    assert await db.fetchval("SELECT 'catalog.product_search'::regclass::oid") != old_table  # swapped in
+    assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 3000
+    assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
+    indexes = await db.fetch("SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' "
+                             "AND tablename = 'product_search' ORDER BY 1")
+    assert [i["indexname"] for i in indexes] == ["product_search_pkey", "product_search_trgm"]
+    r = await client.get("/products", params={"q": "colour 3", "limit": 1})
+    assert (r.json()["total"], r.json()["total_is_estimate"]) == (sum(1 for row in rows if "colour 3" in row[3]), False)
+    await assert_invariant(db)
+
+
+async def test_a_writer_in_flight_keeps_its_product_pending(client, db):
+    created = (await client.post("/products", json={"sku": "RACE-1", "name": "Pine stool"})).json()
+    async with db.acquire() as writer:
+        tx = writer.transaction()
+        await tx.start()
+        await writer.execute("UPDATE catalog.products SET name = 'Birch stool' WHERE id = $1", created["id"])
+        await search.mark_pending(writer, [created["id"]])  # locks the pending row
+        await SearchIndexer(db).catch_up(wait_for_imports=False)  # skips it
+        await tx.commit()
+    assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 1
+    await assert_invariant(db)
+    assert await skus(client, q="birch") == ["RACE-1"]
+
+
+async def test_a_writer_committing_after_the_indexer_read_the_product_is_pending_again(client, db):
+    created = (await client.post("/products", json={"sku": "RACE-2", "name": "Pine bench"})).json()
+    async with db.acquire() as writer:
+        tx = writer.transaction()
+        await tx.start()
+        await writer.execute("UPDATE catalog.products SET name = 'Birch bench' WHERE id = $1", created["id"])
+        # The indexer takes the old pending row and indexes the committed (old) name...
+        assert await SearchIndexer(db).catch_up(wait_for_imports=False) == 1
+        # ...and the writer, which marks its product afterwards, puts it back.
+        await search.mark_pending(writer, [created["id"]])
+        await tx.commit()
+    assert await db.fetchval("SELECT document FROM catalog.product_search") == "race-2 pine bench"
+    await assert_invariant(db)
+    assert await skus(client, q="birch") == ["RACE-2"]
+    assert await skus(client, q="pine") == []
+
+
+async def test_a_big_catch_up_waits_while_batches_are_being_applied(db):
+    await import_rows(db, [(n, f"WAIT-{n:05}", f"Item {n}", None, None, None) for n in range(2, 1002)])
+    search.CHUNK, chunk = 100, search.CHUNK
+    try:
+        assert await SearchIndexer(db).catch_up() == 0  # a batch was applied just now
+        assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 1000
+        await db.execute("UPDATE catalog.applied_batches SET applied_at = now() - interval '1 minute'")
+        assert await SearchIndexer(db).catch_up() == 1000
+    finally:
+        search.CHUNK = chunk
+    await assert_invariant(db)
+
+
+async def test_bulk_delete_empties_the_index(client, db):
+    await import_rows(db, [(2, "GONE-1", "Vase", None, None, None)])
+    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    await client.delete("/products", params={"confirm": "true"})
+    assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 0
+    assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
