@@ -85,7 +85,7 @@ async def list_products(
         offset = (page - 1) * limit
     try:
         result = await handlers.list_products(request.app.state.pool, params.filters, params.sort, params.order,
-                                              limit, offset or 0, cursor)
+                                              limit, offset or 0, cursor, request.app.state.page_boundaries)
     except BadRequest as exc:
         raise ApiError(400, exc.code, str(exc)) from None
     result["offset"] = None if cursor is not None else (offset or 0)

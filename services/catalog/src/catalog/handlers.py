@@ -7,6 +7,7 @@ import stamina
 import structlog
 
 from catalog import domain, search, store
+from catalog.pages import PageBoundaries
 from pikit import outbox
 from pikit.app import ApiError
 from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ImportCompleted, Product, ProductCreated,
@@ -52,6 +53,8 @@ class CatalogHandlers:
                 )
             await outbox.enqueue(conn, store.SCHEMA, new_event(done, source=SOURCE,
                                                               correlation_id=envelope.correlation_id))
+        if done.inserted or done.changed.ids:
+            await store.note_writes(self.pool)
 
     async def import_completed(self, envelope: Envelope, event: ImportCompleted) -> None:
         if event.inserted + event.updated:
@@ -88,17 +91,24 @@ async def _emit(conn, body, product_id: int | None, correlation_id: str | None) 
 
 
 async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, order: str, limit: int,
-                        offset: int, cursor: str | None) -> dict:
+                        offset: int, cursor: str | None, boundaries: PageBoundaries | None = None) -> dict:
     args: list = []
     where = domain.where_clause(filters, args)
     count_args = list(args)
     count_where = where
-    if cursor is not None:
-        value, last_id = domain.decode_cursor(cursor, sort, order)
-        where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
-        offset = 0
+    order_sql = domain.order_by(sort, order)
     async with pool.acquire() as conn:
-        rows = await store.list_products(conn, where, args, domain.order_by(sort, order), limit + 1, offset)
+        page_where, skip = where, offset
+        if cursor is not None:
+            value, last_id = domain.decode_cursor(cursor, sort, order)
+            page_where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
+            skip = 0
+        elif boundaries is not None and (start := await boundaries.start(
+                conn, where, args, domain.SORT_KEY[sort], order_sql, offset)) is not None:
+            value, last_id, position = start
+            page_where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
+            skip = offset - position
+        rows = await store.list_products(conn, page_where, args, order_sql, limit + 1, skip)
         more = len(rows) > limit
         if cursor is None and not more and (rows or offset == 0):
             total, estimate = offset + len(rows), False  # the last page tells the total: no count needed
@@ -119,6 +129,7 @@ async def create(pool: asyncpg.Pool, body: domain.ProductIn, correlation_id: str
             await _emit(conn, ProductCreated(product=_event_product(row)), row["id"], correlation_id)
     except asyncpg.UniqueViolationError:
         raise _sku_exists(body.sku, await store.sku_owner(pool, body.sku)) from None
+    await store.note_writes(pool)
     return row
 
 
@@ -146,9 +157,10 @@ async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch
             await search.mark_pending(conn, [product_id])
             await _emit(conn, ProductUpdated(product=_event_product(row), changes=domain.diff(old, row)),
                         product_id, correlation_id)
-            return row
     except asyncpg.UniqueViolationError:
         raise _sku_exists(patch.sku, await store.sku_owner(pool, patch.sku)) from None
+    await store.note_writes(pool)
+    return row
 
 
 async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None, correlation_id: str | None) -> None:
@@ -157,6 +169,7 @@ async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None,
         row = await store.delete_product(conn, product_id)
         await search.mark_pending(conn, [product_id])  # the indexer drops its document
         await _emit(conn, ProductDeleted(product=_event_product(row)), product_id, correlation_id)
+    await store.note_writes(pool)
 
 
 async def delete_all(pool: asyncpg.Pool, correlation_id: str | None) -> int:
@@ -164,4 +177,5 @@ async def delete_all(pool: asyncpg.Pool, correlation_id: str | None) -> int:
         count = await store.delete_all_products(conn)
         await search.clear(conn)
         await _emit(conn, ProductsBulkDeleted(count=count), None, correlation_id)
+    await store.note_writes(pool)
     return count

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from catalog import api, store
 from catalog.handlers import SOURCE, CatalogHandlers
+from catalog.pages import PageBoundaries
 from catalog.search import SearchIndexer
 from catalog.settings import CatalogSettings
 from pikit.app import run_forever
@@ -23,6 +24,7 @@ def api_app() -> FastAPI:
                            description="Products and their history. Errors answer "
                                        '`{"error": {"status", "code", "message", ...}}`.')
     app.include_router(api.router)
+    app.state.page_boundaries = PageBoundaries()
     return app
 
 

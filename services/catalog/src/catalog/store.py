@@ -233,6 +233,23 @@ async def list_products(conn, where: str, args: list, order: str, limit: int, of
         ORDER BY {order}""", *args, limit, offset)
 
 
+async def note_writes(pool_or_conn) -> None:
+    """After a write to products has committed: cached page boundaries are stale (catalog.pages)."""
+    await pool_or_conn.execute("SELECT nextval('products_writes')")
+
+
+async def write_generation(conn) -> int:
+    return await conn.fetchval("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM products_writes")
+
+
+async def page_boundaries(conn, where: str, args: list, sort_key: str, order: str, stride: int) -> list[asyncpg.Record]:
+    """(k = sort key, id) of every ``stride``-th matching row in ``order``, read in one pass."""
+    return await conn.fetch(f"""
+        SELECT k, id FROM (
+            SELECT {sort_key} AS k, id, row_number() OVER (ORDER BY {order}) AS n FROM products WHERE {where}
+        ) s WHERE n % {int(stride)} = 0 ORDER BY n""", *args)
+
+
 async def count_products(conn, where: str, args: list, filtered: bool, *,
                          trust_estimate: bool = False) -> tuple[int, bool]:
     """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT matches, else the planner's estimate.
