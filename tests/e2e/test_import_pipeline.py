@@ -208,3 +208,31 @@ async def test_logs_are_json_lines_with_the_job_and_correlation_ids(stack, uploa
     mine = [line for line in lines if line.get("job_id") == job["id"]]
     assert mine and all(line["correlation_id"] == "corr-log-test" for line in mine)
     assert {"timestamp", "level", "message", "service"} <= set(mine[0])
+
+
+async def test_imported_products_are_searchable_at_once_and_indexed_after_the_import(stack, uploads, db):
+    rows = [[f"Lamp {i}", f"SRCH-{i:04d}", f"brushed {'walnut' if i % 3 == 0 else 'oak'} base"] for i in range(300)]
+    job = await import_file(uploads, csv_bytes(rows))
+    assert job["status"] == "completed", job
+    async with httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30) as catalog:
+        async def walnut_skus() -> list[str]:
+            r = await catalog.get("/products", params={"q": "WALNUT base", "sku": "srch-", "limit": 200,
+                                                       "sort": "sku", "order": "asc"})
+            assert r.status_code == 200, r.text
+            return [p["sku"] for p in r.json()["items"]]
+
+        expected = [f"SRCH-{i:04d}" for i in range(0, 300, 3)]
+        assert await walnut_skus() == expected  # exact whether or not the indexer got there yet
+        # The consumer's indexer catches up once the import has ended.
+        for _ in range(200):
+            pending = await db.fetchval(
+                "SELECT count(*) FROM catalog.search_pending p JOIN catalog.products c ON c.id = p.product_id "
+                "WHERE c.sku LIKE 'SRCH-%'")
+            if pending == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert pending == 0
+        assert await db.fetchval("SELECT count(*) FROM catalog.product_search s JOIN catalog.products c "
+                                 "ON c.id = s.product_id WHERE c.sku LIKE 'SRCH-%'") == 300
+        assert await db.fetchval("SELECT count(*) FROM catalog.imports_running WHERE job_id = $1", job["id"]) == 0
+        assert await walnut_skus() == expected

@@ -34,7 +34,7 @@ async def catalog(request, client, db):
                                                  "price": price, "active": active})
         assert r.status_code == 201
     if request.param == "indexed":
-        await SearchIndexer(db).catch_up(wait_for_imports=False)
+        await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
         assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
 
 

@@ -42,7 +42,7 @@ async def skus(client, **params) -> list[str]:
 @pytest.fixture(autouse=True)
 async def empty_catalog(client, db):
     await client.delete("/products", params={"confirm": "true"})
-    await db.execute("TRUNCATE catalog.applied_batches")
+    await db.execute("TRUNCATE catalog.applied_batches, catalog.imports_running")
 
 
 async def test_imported_and_api_products_are_indexed_and_found(client, db):
@@ -52,7 +52,7 @@ async def test_imported_and_api_products_are_indexed_and_found(client, db):
     assert r.status_code == 201
     assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 3
 
-    assert await SearchIndexer(db).catch_up(wait_for_imports=False) == 3
+    assert await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False) == 3
     assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
     documents = await db.fetch("SELECT document FROM catalog.product_search ORDER BY product_id")
     assert [d["document"] for d in documents] == ["idx-1 walnut desk solid walnut, oiled", "idx-2 brass hook",
@@ -65,7 +65,7 @@ async def test_imported_and_api_products_are_indexed_and_found(client, db):
 
 async def test_a_change_is_searchable_at_once_and_indexed_later(client, db):
     created = (await client.post("/products", json={"sku": "CHG-1", "name": "Copper kettle"})).json()
-    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
 
     r = await client.patch(f"/products/{created['id']}", json={"name": "Enamel kettle"})
     assert r.status_code == 200
@@ -73,7 +73,7 @@ async def test_a_change_is_searchable_at_once_and_indexed_later(client, db):
     assert await skus(client, q="enamel") == ["CHG-1"]
     assert await skus(client, q="copper") == []
 
-    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
     assert await db.fetchval("SELECT document FROM catalog.product_search WHERE product_id = $1",
                              created["id"]) == "chg-1 enamel kettle"
     assert await skus(client, q="enamel") == ["CHG-1"]
@@ -83,10 +83,10 @@ async def test_a_change_is_searchable_at_once_and_indexed_later(client, db):
 
 async def test_a_deleted_product_loses_its_document(client, db):
     created = (await client.post("/products", json={"sku": "DEL-1", "name": "Old lamp"})).json()
-    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
     assert (await client.delete(f"/products/{created['id']}")).status_code == 204
     assert await skus(client, q="old lamp") == []
-    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
     assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 0
 
 
@@ -97,7 +97,7 @@ async def test_most_of_the_catalog_pending_is_rebuilt_in_bulk(client, db):
     old_table = await db.fetchval("SELECT 'catalog.product_search'::regclass::oid")
     search.CHUNK, chunk = 1000, search.CHUNK  # 3,000 pending > one chunk, and > half the catalog
     try:
-        assert await SearchIndexer(db).catch_up(wait_for_imports=False) == 3000
+        assert await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False) == 3000
     finally:
         search.CHUNK = chunk
     assert await db.fetchval("SELECT 'catalog.product_search'::regclass::oid") != old_table  # swapped in
@@ -118,7 +118,7 @@ async def test_a_writer_in_flight_keeps_its_product_pending(client, db):
         await tx.start()
         await writer.execute("UPDATE catalog.products SET name = 'Birch stool' WHERE id = $1", created["id"])
         await search.mark_pending(writer, [created["id"]])  # locks the pending row
-        await SearchIndexer(db).catch_up(wait_for_imports=False)  # skips it
+        await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)  # skips it
         await tx.commit()
     assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 1
     await assert_invariant(db)
@@ -132,7 +132,7 @@ async def test_a_writer_committing_after_the_indexer_read_the_product_is_pending
         await tx.start()
         await writer.execute("UPDATE catalog.products SET name = 'Birch bench' WHERE id = $1", created["id"])
         # The indexer takes the old pending row and indexes the committed (old) name...
-        assert await SearchIndexer(db).catch_up(wait_for_imports=False) == 1
+        assert await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False) == 1
         # ...and the writer, which marks its product afterwards, puts it back.
         await search.mark_pending(writer, [created["id"]])
         await tx.commit()
@@ -142,22 +142,35 @@ async def test_a_writer_committing_after_the_indexer_read_the_product_is_pending
     assert await skus(client, q="pine") == []
 
 
-async def test_a_big_catch_up_waits_while_batches_are_being_applied(db):
-    await import_rows(db, [(n, f"WAIT-{n:05}", f"Item {n}", None, None, None) for n in range(2, 1002)])
+async def test_a_big_catch_up_waits_while_an_import_applies_batches(db):
+    job_id = await import_rows(db, [(n, f"WAIT-{n:05}", f"Item {n}", None, None, None) for n in range(2, 1002)])
     search.CHUNK, chunk = 100, search.CHUNK
+    indexer = SearchIndexer(db, store.import_running)
     try:
-        assert await SearchIndexer(db).catch_up() == 0  # a batch was applied just now
-        assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 1000
-        await db.execute("UPDATE catalog.applied_batches SET applied_at = now() - interval '1 minute'")
-        assert await SearchIndexer(db).catch_up() == 1000
+        async with db.acquire() as conn:
+            await store.import_batches_started(conn, job_id)
+            assert await indexer.catch_up() == 0  # the import is running
+            assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 1000
+            await store.import_ended(conn, job_id)  # import.completed
+        assert await indexer.catch_up() == 1000
     finally:
         search.CHUNK = chunk
     await assert_invariant(db)
 
 
+async def test_an_import_that_stopped_applying_batches_does_not_hold_the_indexer_up(db):
+    job_id = await import_rows(db, [(n, f"LOST-{n:05}", f"Item {n}", None, None, None) for n in range(2, 202)])
+    async with db.acquire() as conn:
+        await store.import_batches_started(conn, job_id)
+        assert await store.import_running(conn)
+        # its terminal event never came, and its last batch is long past
+        await conn.execute("UPDATE catalog.applied_batches SET applied_at = now() - interval '1 hour'")
+        assert not await store.import_running(conn)
+
+
 async def test_bulk_delete_empties_the_index(client, db):
     await import_rows(db, [(2, "GONE-1", "Vase", None, None, None)])
-    await SearchIndexer(db).catch_up(wait_for_imports=False)
+    await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
     await client.delete("/products", params={"confirm": "true"})
     assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 0
     assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0

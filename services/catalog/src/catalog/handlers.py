@@ -10,7 +10,7 @@ from catalog import domain, search, store
 from catalog.pages import PageBoundaries
 from pikit import outbox
 from pikit.app import ApiError
-from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ImportCompleted, Product, ProductCreated,
+from pikit.events import (Envelope, ImportBatchDone, ImportCancelled, ImportCompleted, ImportFailed, Product, ProductCreated,
                           ProductDeleted,
                           ProductRefs, ProductsBulkDeleted, ProductUpdated, UpsertBatch, new_event)
 
@@ -27,12 +27,15 @@ class CatalogHandlers:
         return {"catalog.upsert_batch": self.upsert_batch}
 
     def job_routes(self) -> dict:
-        return {"import.cancelled": self.import_cancelled, "import.completed": self.import_completed}
+        return {"import.cancelled": self.import_cancelled, "import.completed": self.import_completed,
+                "import.failed": self.import_failed}
 
     # Two imports touching the same SKUs at once can deadlock; PostgreSQL picks a victim,
     # and trying that batch again a moment later succeeds.
     @stamina.retry(on=(asyncpg.DeadlockDetectedError, asyncpg.SerializationError), attempts=5, wait_initial=0.05)
     async def upsert_batch(self, envelope: Envelope, cmd: UpsertBatch) -> None:
+        async with self.pool.acquire() as conn:
+            await store.import_batches_started(conn, cmd.job_id)
         async with self.pool.acquire() as conn, conn.transaction():
             if not await store.claim_batch(conn, cmd.job_id, cmd.batch_no):
                 log.info("batch already applied", batch_no=cmd.batch_no)
@@ -57,12 +60,19 @@ class CatalogHandlers:
             await store.note_writes(self.pool)
 
     async def import_completed(self, envelope: Envelope, event: ImportCompleted) -> None:
+        async with self.pool.acquire() as conn:
+            await store.import_ended(conn, event.job_id)
         if event.inserted + event.updated:
             await store.tidy_after_import(self.pool)
+
+    async def import_failed(self, envelope: Envelope, event: ImportFailed) -> None:
+        async with self.pool.acquire() as conn:
+            await store.import_ended(conn, event.job_id)
 
     async def import_cancelled(self, envelope: Envelope, event: ImportCancelled) -> None:
         async with self.pool.acquire() as conn:
             await store.mark_cancelled(conn, event.job_id)
+            await store.import_ended(conn, event.job_id)
 
 
 # --------------------------------------------------------------------------- the REST API

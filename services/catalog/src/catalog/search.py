@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 import structlog
@@ -38,8 +38,9 @@ DOCUMENT = "lower(concat_ws(' ', p.sku, p.name, p.description))"
 
 #: Ids refreshed per transaction by the incremental path.
 CHUNK = 5_000
-#: While import batches were applied this recently, large catch-ups wait.
-IMPORT_QUIET_SECONDS = 2.0
+#: A big catch-up waits for running imports, but not longer than this (imports one after
+#: another all day must not leave search slow all day).
+MAX_WAIT_SECONDS = 120.0
 
 _INDEXER_LOCK = 0x5EA4C4  # one indexer at a time across consumer replicas
 
@@ -125,18 +126,22 @@ async def rebuild(conn: asyncpg.Connection) -> int:
     return written
 
 
-async def import_running(conn: asyncpg.Connection) -> bool:
-    return await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM applied_batches WHERE applied_at > now() - make_interval(secs => $1))",
-        IMPORT_QUIET_SECONDS)
-
-
 class SearchIndexer:
     """Keeps ``product_search`` caught up with ``products`` (a background task of the consumer)."""
 
-    def __init__(self, pool: asyncpg.Pool, poll_seconds: float = 1.0):
+    def __init__(self, pool: asyncpg.Pool, import_running: Callable[[asyncpg.Connection], Awaitable[bool]],
+                 poll_seconds: float = 1.0):
         self.pool = pool
+        self.import_running = import_running  # store.import_running
         self.poll_seconds = poll_seconds
+        self._waiting_since: float | None = None
+
+    async def _should_wait(self, conn: asyncpg.Connection) -> bool:
+        if not await self.import_running(conn):
+            self._waiting_since = None
+            return False
+        self._waiting_since = self._waiting_since or time.monotonic()
+        return time.monotonic() - self._waiting_since < MAX_WAIT_SECONDS
 
     async def run(self) -> None:
         while True:
@@ -160,7 +165,7 @@ class SearchIndexer:
         started = time.perf_counter()
         if pending > CHUNK:
             # A big catch-up waits for the import that caused it to finish.
-            if wait_for_imports and await import_running(conn):
+            if wait_for_imports and await self._should_wait(conn):
                 return 0
             products = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
             if pending * 2 > max(products, 0):
@@ -171,7 +176,7 @@ class SearchIndexer:
         done = 0
         while n := await refresh_chunk(conn):
             done += n
-            if wait_for_imports and n == CHUNK and await import_running(conn):
+            if wait_for_imports and n == CHUNK and await self._should_wait(conn):
                 break
         if done > CHUNK:
             log.info("search index caught up", documents=done, seconds=round(time.perf_counter() - started, 2))

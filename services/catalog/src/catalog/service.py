@@ -41,7 +41,8 @@ def consumer_app() -> FastAPI:
                            pool_size=settings.batch_concurrency + 3)
 
     async def start(a: FastAPI) -> None:
-        indexer = SearchIndexer(a.state.pool, poll_seconds=settings.search_poll_seconds)
+        indexer = SearchIndexer(a.state.pool, store.import_running,
+                                poll_seconds=settings.search_poll_seconds)
         a.state.search_task = asyncio.create_task(run_forever("search indexer", indexer.run))
 
     async def stop(a: FastAPI) -> None:

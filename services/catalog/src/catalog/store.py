@@ -112,6 +112,29 @@ async def claim_batch(conn: asyncpg.Connection, job_id: str, batch_no: int) -> b
     ) is True
 
 
+#: An import whose last batch was applied longer ago than this is not running any more
+#: (its terminal event may have been lost).
+IMPORT_ALIVE_SECONDS = 30
+
+
+async def import_batches_started(conn: asyncpg.Connection, job_id: str) -> None:
+    """The job applies batches from now on (outside the batch's transaction: no lock is held long)."""
+    await conn.execute("INSERT INTO imports_running (job_id) VALUES ($1) ON CONFLICT DO NOTHING", job_id)
+
+
+async def import_ended(conn: asyncpg.Connection, job_id: str) -> None:
+    await conn.execute("DELETE FROM imports_running WHERE job_id = $1", job_id)
+
+
+async def import_running(conn: asyncpg.Connection) -> bool:
+    """Whether batches of some import are being applied."""
+    return await conn.fetchval("""
+        SELECT EXISTS (SELECT 1 FROM imports_running r WHERE EXISTS (
+            SELECT 1 FROM applied_batches b
+            WHERE b.job_id = r.job_id AND b.applied_at > now() - make_interval(secs => $1)))""",
+        IMPORT_ALIVE_SECONDS)
+
+
 async def is_cancelled(conn: asyncpg.Connection, job_id: str) -> bool:
     return await conn.fetchval("SELECT true FROM cancelled_jobs WHERE job_id = $1", job_id) is True
 
