@@ -50,10 +50,23 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_reset_connection,
         # JIT compiles for ~1 s on statements whose estimates look big (temp tables have no
         # statistics); our statements are short, so it only ever costs.
         server_settings={"search_path": f"{schema},public", "application_name": schema, "jit": "off"},
     )
+
+
+async def _reset_connection(conn: asyncpg.Connection) -> None:
+    """On release to the pool: only end a transaction left open.
+
+    asyncpg's default reset sends ``RESET ALL; UNLISTEN *; pg_advisory_unlock_all() ...``, a
+    round trip on every release (measured at ~8 % of the webhook dispatcher's time). Nothing
+    here changes session state that outlives its use: settings are ``SET LOCAL``, listeners and
+    advisory locks are removed by the code that took them.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 def _sql_files(directory: Path | resources.abc.Traversable) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import structlog
 
+from pikit.batching import MicroBatcher
 from webhooks import domain, store
 from webhooks.sender import AttemptResult, Sender
 from webhooks.settings import WebhooksSettings
@@ -35,6 +36,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: Counter[uuid.UUID] = Counter()
+        self._successes: MicroBatcher[tuple] = MicroBatcher(self._record_successes, max_size=200, max_wait=0.01)
 
     def wake(self, *_: object) -> None:
         self._wake.set()
@@ -109,16 +111,18 @@ class Dispatcher:
             # The lease runs out and the delivery is tried again: at least once, never lost.
             log.exception("delivery crashed", delivery_id=str(row["id"]))
 
+    async def _record_successes(self, successes: list[tuple]) -> None:
+        # Without waiting for the WAL flush: a success lost to a database crash only means
+        # the delivery is sent again, with the same webhook-id (at least once, as documented).
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            await store.record_successes(conn, successes)
+
     async def record(self, row: asyncpg.Record, result: AttemptResult) -> None:
         attempt = row["attempts"] + 1
-        if result.success:  # the common case: one statement
-            # Without waiting for the WAL flush: a success lost to a database crash only means
-            # the delivery is sent again, with the same webhook-id (at least once, as documented).
-            async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute("SET LOCAL synchronous_commit = off")
-                await store.record_success(conn, delivery_id=row["id"], endpoint_id=row["endpoint_id"],
-                                           attempt=attempt, status_code=result.status_code,
-                                           latency_ms=result.latency_ms, response_excerpt=result.response_excerpt)
+        if result.success:  # the common case: recorded with others that succeeded at the same time
+            await self._successes.submit((row["id"], attempt, result.status_code, result.latency_ms,
+                                          result.response_excerpt))
             return
         delay = domain.retry_delay(attempt - row["round_start"], self.settings.retry_delays,
                                    self.settings.retry_jitter, self.rand())

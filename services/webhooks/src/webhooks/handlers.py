@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import asyncpg
 
+from pikit.batching import MicroBatcher
 from pikit.events import Body, Envelope
 from webhooks import domain, store
 
@@ -13,14 +12,26 @@ SOURCE = "webhooks"
 CONSUMER = "webhooks.events"
 
 
-async def fan_out(pool: asyncpg.Pool, envelope: Envelope, body: Body) -> None:
-    """Store the deliveries and the inbox row (pikit's ``inbox`` table) in one transaction, so a
-    redelivered message adds nothing, and NOTIFY the workers. Nothing is sent here: the bus
-    never waits on a receiver."""
-    payload = domain.payload(envelope.type, envelope.time, envelope.data)
-    async with pool.acquire() as conn:
-        await store.create_deliveries(conn, CONSUMER, envelope.id, envelope.type, payload)
+class FanOut:
+    """Store the deliveries and the inbox rows (pikit's ``inbox`` table) of the events in one
+    transaction, so a redelivered message adds nothing, and NOTIFY the workers. Nothing is
+    sent here: the bus never waits on a receiver. Events arriving together share one
+    transaction (a message is acknowledged once its batch has committed)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 200, max_wait: float = 0.005):
+        self.pool = pool
+        self._batcher: MicroBatcher[tuple[str, str, str]] = MicroBatcher(self._store, max_size=max_batch,
+                                                                          max_wait=max_wait)
+
+    async def __call__(self, envelope: Envelope, body: Body) -> None:
+        payload = domain.payload(envelope.type, envelope.time, envelope.data)
+        await self._batcher.submit((envelope.id, envelope.type, payload))
+
+    async def _store(self, events: list[tuple[str, str, str]]) -> None:
+        async with self.pool.acquire() as conn:
+            await store.create_deliveries(conn, CONSUMER, events)
 
 
 def routes(pool: asyncpg.Pool) -> dict:
-    return {event_type: partial(fan_out, pool) for event_type in domain.EVENT_TYPES}
+    fan_out = FanOut(pool)
+    return {event_type: fan_out for event_type in domain.EVENT_TYPES}

@@ -4,6 +4,7 @@ the bounded read of the answer. One shared httpx.AsyncClient per process."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import time
@@ -17,6 +18,12 @@ from webhooks import domain
 from webhooks.settings import WebhooksSettings
 
 USER_AGENT = "ProductImporter-Webhooks/1.0"
+
+
+@functools.lru_cache(maxsize=4096)
+def _signer(secret: str) -> Webhook:
+    """One per secret: constructing it decodes the secret, which every delivery would repeat."""
+    return Webhook(secret)
 
 
 class Refused(Exception):
@@ -108,7 +115,7 @@ class Sender:
                     "webhook-id": msg_id,
                     "webhook-timestamp": str(int(now.timestamp())),
                     "webhook-signature": " ".join(
-                        Webhook(s).sign(msg_id, now, body) for s in (secret, previous_secret) if s),
+                        _signer(s).sign(msg_id, now, body) for s in (secret, previous_secret) if s),
                 })
                 request = self.client.build_request("POST", target, content=body.encode(), headers=headers,
                                                     extensions=extensions)

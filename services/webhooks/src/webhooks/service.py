@@ -39,7 +39,7 @@ def consumer_app() -> FastAPI:
     settings = WebhooksSettings()
 
     def subscribe(bus, pool) -> None:
-        bus.subscribe("webhooks.events", handlers.routes(pool), prefetch=50)
+        bus.subscribe("webhooks.events", handlers.routes(pool), prefetch=200)
 
     app = kit_consumer_app("webhooks-consumer", handlers.SOURCE, subscribe, schema=store.SCHEMA,
                            migrations=MIGRATIONS, pool_size=settings.pool_size + settings.workers // 4)

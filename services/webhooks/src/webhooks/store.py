@@ -79,27 +79,31 @@ async def delete_endpoint(conn, endpoint_id: uuid.UUID) -> bool:
 # --- deliveries -----------------------------------------------------------
 
 
-async def create_deliveries(conn, consumer: str, event_id: str, event_type: str, payload: str) -> int | None:
-    """In one statement (one transaction): the inbox row for ``event_id`` and one pending
-    delivery for every enabled endpoint that wants ``event_type``, then a NOTIFY. Returns how
-    many deliveries were created, or None when the event had been seen already (a redelivery).
-    The delivery id is derived from event and endpoint, so even without the inbox an event
-    could not be delivered twice to one endpoint."""
-    row = await conn.fetchrow(
+async def create_deliveries(conn, consumer: str, events: list[tuple[str, str, str]]) -> int:
+    """In one statement (one transaction): the inbox rows of ``events`` (event id, type, JSON
+    payload) and one pending delivery for every enabled endpoint that wants each new event,
+    then a NOTIFY. Events seen before (redeliveries) add nothing. Returns how many deliveries
+    were created. The delivery id is derived from event and endpoint, so even without the
+    inbox an event could not be delivered twice to one endpoint."""
+    ids, types, payloads = (list(column) for column in zip(*events, strict=True))
+    return await conn.fetchval(
         """
-        WITH seen AS (
-            INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1),
+        WITH input AS (
+            SELECT DISTINCT ON (event_id) * FROM unnest($2::text[], $3::text[], $4::text[])
+                AS i (event_id, event_type, payload)),
+        seen AS (
+            INSERT INTO inbox (consumer, message_id) SELECT $1, event_id FROM input
+            ON CONFLICT DO NOTHING RETURNING message_id),
         created AS (
             INSERT INTO deliveries (id, endpoint_id, event_id, event_type, payload)
-            SELECT md5($2 || '/' || e.id::text)::uuid, e.id, $2, $3, $4 FROM endpoints e
-            WHERE EXISTS (SELECT 1 FROM seen) AND e.enabled AND $3 = ANY (e.events)
+            SELECT md5(i.event_id || '/' || e.id::text)::uuid, e.id, i.event_id, i.event_type, i.payload
+            FROM input i JOIN seen s ON s.message_id = i.event_id
+            JOIN endpoints e ON e.enabled AND i.event_type = ANY (e.events)
             ON CONFLICT (id) DO NOTHING RETURNING 1)
-        SELECT (SELECT count(*) FROM seen) AS first_time, count(*) AS created,
-               CASE WHEN count(*) > 0 THEN pg_notify($5, '')::text END AS notified
+        SELECT count(*) AS created, CASE WHEN count(*) > 0 THEN pg_notify($5, '')::text END AS notified
         FROM created
         """,
-        consumer, event_id, event_type, payload, CHANNEL)
-    return row["created"] if row["first_time"] else None
+        consumer, ids, types, payloads, CHANNEL)
 
 
 async def notify(conn) -> None:
@@ -158,26 +162,32 @@ async def record_attempt(conn, *, delivery_id: uuid.UUID, attempt: int, status: 
     return True
 
 
-async def record_success(conn, *, delivery_id: uuid.UUID, endpoint_id: uuid.UUID, attempt: int, status_code: int,
-                         latency_ms: int, response_excerpt: str | None) -> bool:
-    """The common case in one statement: the attempt, the delivery succeeded, the endpoint's
-    run of failures (if any) ended."""
+async def record_successes(conn, successes: list[tuple]) -> int:
+    """The common case, many at once, in one statement: each ``(delivery_id, attempt,
+    status_code, latency_ms, response_excerpt)`` attempt stored, its delivery succeeded, its
+    endpoint's run of failures (if any) ended. Returns how many deliveries were recorded (one
+    recorded by someone else, or deleted with its endpoint, is left alone)."""
+    ids, attempts, codes, latencies, excerpts = (list(column) for column in zip(*successes, strict=True))
     return await conn.fetchval(
         """
-        WITH d AS (
-            UPDATE deliveries SET attempts = $2, status = 'succeeded', last_attempt_at = now(),
-                   last_status_code = $4, last_latency_ms = $5, last_response_excerpt = $6, last_error = NULL,
-                   finished_at = now()
-            WHERE id = $1 AND attempts = $2 - 1 AND status = 'pending' RETURNING id),
+        WITH i AS (
+            SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
+                AS i (id, attempt, status_code, latency_ms, excerpt)),
+        d AS (
+            UPDATE deliveries d SET attempts = i.attempt, status = 'succeeded', last_attempt_at = now(),
+                   last_status_code = i.status_code, last_latency_ms = i.latency_ms,
+                   last_response_excerpt = i.excerpt, last_error = NULL, finished_at = now()
+            FROM i WHERE d.id = i.id AND d.attempts = i.attempt - 1 AND d.status = 'pending'
+            RETURNING d.id, d.endpoint_id, i.attempt, i.status_code, i.latency_ms, i.excerpt),
         a AS (
             INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, success)
-            SELECT id, $2, $4, $5, $6, true FROM d),
+            SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d),
         e AS (
             UPDATE endpoints SET failing_since = NULL
-            WHERE id = $3 AND failing_since IS NOT NULL AND EXISTS (SELECT 1 FROM d))
-        SELECT count(*) = 1 FROM d
+            WHERE id IN (SELECT endpoint_id FROM d) AND failing_since IS NOT NULL)
+        SELECT count(*) FROM d
         """,
-        delivery_id, attempt, endpoint_id, status_code, latency_ms, response_excerpt)
+        ids, attempts, codes, latencies, excerpts)
 
 
 async def fail_unsent(conn, delivery_id: uuid.UUID, reason: str) -> None:
