@@ -38,6 +38,34 @@ def error_body(status: int, code: str, message: str, **details: object) -> dict:
     return {"error": {"status": status, "code": code, "message": message, **details}}
 
 
+class CorrelationMiddleware:
+    """``x-correlation-id`` from the request (or a new one) into ``request.state``, the logs and
+    the response. Plain ASGI: Starlette's BaseHTTPMiddleware costs a task group and a memory
+    stream per request (a measured fifth of a catalog list request's CPU)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        raw = next((v for k, v in scope["headers"] if k == b"x-correlation-id"), b"")
+        cid = raw.decode("latin-1") or str(uuid.uuid4())
+        scope.setdefault("state", {})["correlation_id"] = cid
+        header = (b"x-correlation-id", cid.encode("latin-1"))
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), header]}
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(correlation_id=cid)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id")
+
+
 def create_app(
     title: str,
     *,
@@ -50,17 +78,7 @@ def create_app(
                   lifespan=asynccontextmanager(lifespan) if lifespan else None)
     app.state.ready_checks = checks
 
-    @app.middleware("http")
-    async def correlation(request: Request, call_next):
-        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-        request.state.correlation_id = cid
-        structlog.contextvars.bind_contextvars(correlation_id=cid)
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("correlation_id")
-        response.headers["x-correlation-id"] = cid
-        return response
+    app.add_middleware(CorrelationMiddleware)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError):
