@@ -40,7 +40,7 @@ const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
 
 let browserPromise = null;
 
-/** One browser per test file (process), launched on first use and closed after the file. */
+/** One browser per Node process (all the files, see run.mjs), launched on first use, closed at the end. */
 function browser() {
   browserPromise ??= chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

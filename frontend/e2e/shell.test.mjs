@@ -1,12 +1,12 @@
-// The app shell on every screen: keyboard access to the skip link and the navigation, and
-// axe-core plus screenshots of each route as it first shows. (The screens' own scenarios are in
-// their own files: import.test.mjs, imports.test.mjs, products.test.mjs, webhooks.test.mjs.)
+// The app shell: keyboard access to the skip link and the navigation, and axe-core plus
+// screenshots of the routes that have no scenarios of their own yet. (A screen's scenarios go in
+// a file of its own: import.test.mjs, imports.test.mjs, products.test.mjs, webhooks.test.mjs.)
 import assert from 'node:assert/strict';
 import { VIEWPORTS, isFocused, look, scenario, tabTo } from './lib.mjs';
 
+// Import and Imports history are looked at (axe, screenshots) in their own scenarios, in the
+// states that matter (empty, a job done, a file rejected, a list); here the rest, as they first show.
 const ROUTES = [
-  { path: '/', name: 'Import products', shot: 'route-import' },
-  { path: '/imports', name: 'Imports', shot: 'route-imports' },
   { path: '/products', name: 'Products', shot: 'route-products' },
   { path: '/webhooks', name: 'Webhooks', shot: 'route-webhooks' },
   { path: '/no-such-page', name: 'Page not found', shot: 'route-not-found' },

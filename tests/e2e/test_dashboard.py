@@ -16,6 +16,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,10 @@ async def dashboard(tmp_path_factory):
     })
     receiver = WebhookReceiver().start()
     edge = None
+    started = time.monotonic()
     try:
         stack.start()
+        stack_ready = time.monotonic()
         output, _ = build.communicate(timeout=600)
         if build.returncode != 0 or not (FRONTEND / "dist/index.html").exists():
             pytest.fail(f"the dashboard did not build (deploy/local/ensure-frontend.sh build):\n{output}")
@@ -72,6 +75,8 @@ async def dashboard(tmp_path_factory):
             "webhooks": f"127.0.0.1:{stack.ports['webhooks-api']}",
         }, web_root=FRONTEND / "dist", fallback=False)
         edge.start()
+        print(f"\nsetup: services ready in {stack_ready - started:.1f}s, dashboard built and edge up "
+              f"{time.monotonic() - stack_ready:.1f}s later")
         yield stack, edge, receiver
     finally:
         if build.poll() is None:
@@ -91,6 +96,7 @@ async def test_dashboard_scenarios_in_chromium(dashboard):
            "E2E_RECEIVER_URL": receiver.url, "E2E_SCREENSHOT_DIR": str(SCREENSHOTS), "CHROMIUM_PATH": CHROMIUM,
            "NO_COLOR": "1"}
     # Awaited in the event loop, so that nothing of this process blocks while node runs.
+    started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         "node", str(FRONTEND / "e2e/run.mjs"), cwd=FRONTEND, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -106,3 +112,4 @@ async def test_dashboard_scenarios_in_chromium(dashboard):
         pytest.fail(f"browser scenarios failed (node exit {proc.returncode}); screenshots in {SCREENSHOTS}\n"
                     f"{output}\n{logs}", pytrace=False)
     print(output)
+    print(f"browser scenarios: {time.monotonic() - started:.1f}s")
