@@ -27,6 +27,8 @@ from tests.support.stack import Stack
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
+    # Starting nine services and building the dashboard on a busy machine can take minutes.
+    pytest.mark.timeout(600),
     pytest.mark.skipif(os.environ.get("PI_SKIP_FRONTEND") == "1", reason="PI_SKIP_FRONTEND=1"),
 ]
 
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 SCREENSHOTS = ROOT / ".var/screenshots/e2e"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-NODE_TIMEOUT = 300
+NODE_TIMEOUT = 300  # the scenarios take well under a minute on an idle machine
 
 
 def start_build() -> subprocess.Popen:
@@ -63,7 +65,7 @@ async def dashboard(tmp_path_factory):
     edge = None
     started = time.monotonic()
     try:
-        stack.start()
+        stack.start(timeout=180)  # nine Python processes at once: slow on a small, busy machine
         stack_ready = time.monotonic()
         output, _ = build.communicate(timeout=600)
         if build.returncode != 0 or not (FRONTEND / "dist/index.html").exists():
