@@ -29,7 +29,7 @@ status: ## show the state of every program
 logs: ## follow the logs (.var/log/*.log); only some: make logs P="upload-api edge"
 	@$(LOCAL)/logs.sh "$(P)"
 
-test: ## dashboard checks (typecheck, Vitest), then the whole test suite against real PostgreSQL, RabbitMQ, Redis (PYTEST_ARGS="...")
+test: ## dashboard checks (typecheck, Vitest), then the whole test suite, browser tests included, against real PostgreSQL, RabbitMQ, Redis (PYTEST_ARGS="...")
 	@$(LOCAL)/test.sh
 
 bench: ## the benchmarks (BENCH_ROWS=500000)

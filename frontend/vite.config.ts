@@ -20,6 +20,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
   },
   test: {
+    // Component tests only: e2e/*.test.mjs are browser scenarios for Node's runner (npm run e2e).
+    include: ['src/**/*.test.{ts,tsx}'],
     environment: 'jsdom',
     setupFiles: ['./src/test/setup.ts'],
     css: false,

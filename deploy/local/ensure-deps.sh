@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install what the project needs on this machine, when missing:
-#   uv (via pip), the Python environment (uv sync --frozen), and with --nginx, nginx (apt-get).
+#   uv (via pip), the Python environment (uv sync --frozen), with --nginx nginx, and with
+#   --chromium Debian's chromium (the dashboard's browser tests; apt-get both).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PI_ROOT"
 
-want_nginx=0
+want_nginx=0 want_chromium=0
 for arg in "$@"; do
   case "$arg" in
     --nginx) want_nginx=1 ;;
+    --chromium) want_chromium=1 ;;
     *) die "unknown option: $arg" ;;
   esac
 done
@@ -19,4 +21,12 @@ log "Python environment (uv sync --frozen)"
 if [ "$want_nginx" -eq 1 ] && [ -z "$(nginx_bin)" ]; then
   apt_install nginx
   [ -n "$(nginx_bin)" ] || die "nginx is still missing after apt-get install"
+fi
+
+# Headless Chromium for tests/e2e/test_dashboard.py (through playwright-core, which downloads no
+# browser of its own). fonts-liberation is only a Recommends of chromium: without a font the
+# screenshots would have no text.
+if [ "$want_chromium" -eq 1 ] && [ ! -x "$(chromium_bin)" ]; then
+  apt_install chromium fonts-liberation
+  [ -x "$(chromium_bin)" ] || die "chromium is still missing after apt-get install"
 fi

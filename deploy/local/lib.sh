@@ -52,6 +52,11 @@ nginx_bin() {
   command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true
 }
 
+# The browser of the dashboard's end-to-end tests: CHROMIUM_PATH, or Debian's chromium.
+chromium_bin() {
+  echo "${CHROMIUM_PATH:-/usr/bin/chromium}"
+}
+
 # Put nginx's directory on PATH (Debian's /usr/sbin is not on every user's PATH), for tests
 # that start nginx themselves.
 add_nginx_to_path() {

@@ -8,7 +8,7 @@
    plus ONE merge into an indexed products table, into the empty table and then the
    full one (tests/bench/floor.py).
 3. The product import: every service a process (tests/support/stack.py, default
-   settings), an nginx edge in front (tests/bench/edge.py); the file is POSTed to
+   settings), an nginx edge in front (tests/support/edge.py); the file is POSTed to
    /api/imports over the edge, streamed from disk, then followed on the SSE stream
    /api/progress/imports/{id} until it completes. Twice: empty catalog, then full.
    Meanwhile the RSS of every service process is sampled every 0.2 s.
@@ -47,7 +47,7 @@ import httpx  # noqa: E402
 
 from tests.bench import floor, listing, procstat  # noqa: E402
 from tests.bench import webhooks as webhooks_bench  # noqa: E402
-from tests.bench.edge import Edge  # noqa: E402
+from tests.support.edge import Edge  # noqa: E402
 from tests.bench.gen import Expected, ensure_file  # noqa: E402
 from tests.support.stack import AMQP_URL, BASE_DB_URL, Stack, database_url  # noqa: E402
 

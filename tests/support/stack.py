@@ -92,7 +92,8 @@ class Stack:
     def url(self, program: str) -> str:
         return f"http://127.0.0.1:{self.ports[program]}"
 
-    def start(self, *names: str) -> None:
+    def start(self, *names: str, timeout: float = 60) -> None:
+        """Start the programs (all by default) and wait until each answers /readyz, ``timeout`` seconds each."""
         names = names or tuple(n for n in PROGRAMS if n in os.environ.get("STACK_PROGRAMS", " ".join(PROGRAMS)))
         for name in names:
             module, args, _ = PROGRAMS[name]
@@ -100,7 +101,7 @@ class Stack:
             self.procs[name] = subprocess.Popen([sys.executable, "-m", module, *args], env=self.env(),
                                                 stdout=log, stderr=subprocess.STDOUT)
         for name in names:
-            self.wait_ready(name)
+            self.wait_ready(name, timeout)
 
     def wait_ready(self, name: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -2,78 +2,29 @@
  * The types the dashboard uses for the import APIs.
  *
  * Everything that the upload service's OpenAPI document describes comes from the generated
- * `upload.d.ts` (npm run gen:api; never edit it by hand). Two things are not described there,
- * and are written here, each with the reason:
- *
- * - `ImportJob`: the upload routes return plain dicts without a response model, so the document
- *   says `unknown` for the job body. `ImportJob` picks the generated type automatically as soon
- *   as the service declares one (see `Generated<...>` below); until then it is the job view of
- *   services/upload/src/upload/domain.py `view()`, field for field.
- * - `ProgressSnapshot`: the progress service speaks Server-Sent Events, which OpenAPI cannot
- *   describe; its payload is the snapshot documented in services/progress/README.md.
+ * `upload.d.ts` (npm run gen:api; never edit it by hand). Two things no document describes are
+ * written here: `ProgressSnapshot` (the progress service speaks Server-Sent Events, which OpenAPI
+ * cannot describe; its payload is documented in services/progress/README.md) and `ApiErrorBody`
+ * (the error body every service shares, which no route declares).
  */
-import type { operations, paths } from './upload';
+import type { components, operations } from './upload';
 
-/** `T` when the OpenAPI document declares it, else `Fallback`. */
-type Generated<T, Fallback> = unknown extends T ? Fallback : T;
+type Schemas = components['schemas'];
 
 /** The job statuses, from the `status` filter of GET /imports (generated). */
-export type ImportStatus = NonNullable<
-  NonNullable<operations['list_imports_imports_get']['parameters']['query']>['status']
->;
+export type ImportStatus = Schemas['ImportJob']['status'];
 
 /** Query of GET /imports (generated). */
 export type ImportListQuery = NonNullable<operations['list_imports_imports_get']['parameters']['query']>;
 
-/** `{code, message}` of a failed job; `{code: "cancelled", message: reason}` when cancelled. */
-export interface JobError {
-  code: string;
-  message: string;
-  [key: string]: unknown;
-}
+/** `{code, message}` of a failed job (generated); the progress snapshot uses it for cancelled jobs too. */
+export type JobError = Schemas['JobError'];
 
-interface ImportJobView {
-  id: string;
-  filename: string;
-  status: ImportStatus;
-  rows_total: number | null;
-  rows_processed: number;
-  rows_to_import: number | null;
-  inserted: number;
-  updated: number;
-  invalid: number | null;
-  duplicates: number | null;
-  batches_total: number | null;
-  batches_done: number;
-  size_bytes: number | null;
-  sha256: string | null;
-  encoding: string | null;
-  delimiter: string | null;
-  unknown_columns: string[] | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  error: JobError | null;
-  retry_of: string | null;
-  cancel_requested: boolean;
-  has_error_report: boolean;
-}
+/** One import job as GET /api/imports/{id} shows it (generated). */
+export type ImportJob = Schemas['ImportJob'];
 
-type GetJobBody =
-  paths['/imports/{job_id}']['get'] extends { responses: { 200: { content: { 'application/json': infer B } } } }
-    ? B
-    : unknown;
-
-/** One import job as GET /api/imports/{id} shows it. */
-export type ImportJob = Generated<GetJobBody, ImportJobView>;
-
-/** GET /api/imports */
-export interface ImportJobPage {
-  items: ImportJob[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+/** GET /api/imports (generated). */
+export type ImportJobPage = Schemas['ImportJobPage'];
 
 /** The error body of every service (pikit `error_body`): `{"error": {status, code, message, ...}}`. */
 export interface ApiErrorBody {

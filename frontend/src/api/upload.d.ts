@@ -150,6 +150,159 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * ImportJob
+         * @description An import job as the API shows it (``upload.domain.view``).
+         * @example {
+         *       "batches_done": 24,
+         *       "batches_total": 97,
+         *       "cancel_requested": false,
+         *       "created_at": "2026-11-23T10:00:00+00:00",
+         *       "delimiter": ",",
+         *       "duplicates": 17677,
+         *       "encoding": "utf-8",
+         *       "filename": "products.csv",
+         *       "has_error_report": true,
+         *       "id": "0b9a6f1e-5a3c-4f0e-9d2b-2f5d7c1e8a10",
+         *       "inserted": 100000,
+         *       "invalid": 12,
+         *       "rows_processed": 120000,
+         *       "rows_to_import": 482311,
+         *       "rows_total": 500000,
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "size_bytes": 91000000,
+         *       "started_at": "2026-11-23T10:00:01+00:00",
+         *       "status": "importing",
+         *       "unknown_columns": [],
+         *       "updated": 20000
+         *     }
+         */
+        ImportJob: {
+            /** Batches Done */
+            batches_done: number;
+            /** Batches Total */
+            batches_total: number | null;
+            /** Cancel Requested */
+            cancel_requested: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delimiter */
+            delimiter: string | null;
+            /**
+             * Duplicates
+             * @description Valid rows superseded by a later row with the same SKU (any letter case)
+             */
+            duplicates: number;
+            /** Encoding */
+            encoding: string | null;
+            /** @description Set when the job failed */
+            error: components["schemas"]["JobError"] | null;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Has Error Report
+             * @description GET /imports/{id}/errors has the invalid rows
+             */
+            has_error_report: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Inserted */
+            inserted: number;
+            /** Invalid */
+            invalid: number;
+            /**
+             * Retry Of
+             * @description The job this one retries
+             */
+            retry_of: string | null;
+            /**
+             * Rows Processed
+             * @description Rows of the batches applied so far
+             */
+            rows_processed: number;
+            /**
+             * Rows To Import
+             * @description Valid rows left after dropping duplicates; null until validated
+             */
+            rows_to_import: number | null;
+            /**
+             * Rows Total
+             * @description Data rows in the file; null until validated
+             */
+            rows_total: number | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "parsing" | "validating" | "importing" | "completed" | "failed" | "cancelled";
+            /**
+             * Unknown Columns
+             * @description Header columns that were ignored
+             */
+            unknown_columns: string[];
+            /** Updated */
+            updated: number;
+        };
+        /** ImportJobPage */
+        ImportJobPage: {
+            /** Items */
+            items: components["schemas"]["ImportJob"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * JobError
+         * @description Why a job failed; events may add fields, kept as they come.
+         */
+        JobError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** JobEvent */
+        JobEvent: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /** Source */
+            source: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** Type */
+            type: string;
+        };
+        /** JobEventPage */
+        JobEventPage: {
+            /** Items */
+            items: components["schemas"]["JobEvent"][];
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -213,7 +366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportJobPage"];
                 };
             };
             /** @description Validation Error */
@@ -249,21 +402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "created_at": "2026-11-23T10:00:00+00:00",
-                     *       "duplicates": 3400,
-                     *       "filename": "products.csv",
-                     *       "id": "0b9a6f1e-5a3c-4f0e-9d2b-2f5d7c1e8a10",
-                     *       "inserted": 100000,
-                     *       "invalid": 12,
-                     *       "rows_processed": 120000,
-                     *       "rows_total": 500000,
-                     *       "status": "importing",
-                     *       "updated": 20000
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description The file is over the size limit */
@@ -306,21 +445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "created_at": "2026-11-23T10:00:00+00:00",
-                     *       "duplicates": 3400,
-                     *       "filename": "products.csv",
-                     *       "id": "0b9a6f1e-5a3c-4f0e-9d2b-2f5d7c1e8a10",
-                     *       "inserted": 100000,
-                     *       "invalid": 12,
-                     *       "rows_processed": 120000,
-                     *       "rows_total": 500000,
-                     *       "status": "importing",
-                     *       "updated": 20000
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Not Found */
@@ -358,7 +483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Not Found */
@@ -449,8 +574,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["JobEventPage"];
                 };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -480,7 +612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ImportJob"];
                 };
             };
             /** @description Not Found */

@@ -86,10 +86,14 @@ export function ImportsTable({ rows, caption }: { rows: ImportRow[]; caption: st
             const running = !isTerminal(row.status);
             return (
               <Table.Tr key={row.id} id={`job-${row.id}`} data-job-id={row.id}>
-                <Table.Td maw={280}>
-                  <Text size="sm" fw={500} truncate title={row.filename}>
-                    {row.filename}
-                  </Text>
+                <Table.Td>
+                  {/* Long names are cut (full in the title), so that the table fits a desktop
+                      screen: width 0 keeps the name out of the column's minimum width. */}
+                  <div style={{ minWidth: 140, maxWidth: 280 }}>
+                    <Text size="sm" fw={500} truncate title={row.filename} style={{ width: 0, minWidth: '100%' }}>
+                      {row.filename}
+                    </Text>
+                  </div>
                   {row.retry_of && (
                     <Text size="xs" c="dimmed">
                       retry of {row.retry_of.slice(0, 8)}

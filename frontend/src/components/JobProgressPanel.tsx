@@ -34,13 +34,14 @@ import {
 } from '../lib/format';
 import { StatusBadge } from './StatusBadge';
 
+// A term and its value in the counts' description list (read out as "Inserted: 3").
 function Stat({ label, value, color }: { label: string; value: string; color?: string }) {
   return (
     <div>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+      <Text component="dt" size="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
       </Text>
-      <Text fw={600} size="lg" c={color}>
+      <Text component="dd" fw={600} size="lg" c={color} m={0}>
         {value}
       </Text>
     </div>
@@ -184,7 +185,7 @@ export function JobProgressView({
           </Group>
         )}
 
-        <SimpleGrid cols={{ base: 2, xs: 4 }} spacing="sm">
+        <SimpleGrid component="dl" cols={{ base: 2, xs: 4 }} spacing="sm" m={0}>
           <Stat label="Inserted" value={formatCount(snapshot?.inserted)} color="green" />
           <Stat label="Updated" value={formatCount(snapshot?.updated)} color="blue" />
           <Stat label="Invalid" value={formatCount(snapshot?.invalid)} color={(snapshot?.invalid ?? 0) > 0 ? 'red' : undefined} />

@@ -74,21 +74,22 @@ export function UploadCard({ onUploaded }: { onUploaded: (job: ImportJob) => voi
           maxFiles={1}
           disabled={busy}
           openRef={openRef}
-          role="button"
-          aria-label="Choose a CSV file, or drop one here"
-          aria-disabled={busy || undefined}
+          // The drop area is for the mouse; the keyboard's way in is the "Choose a file" button
+          // below (a second tab stop for the same picker, around a nested file input, would be
+          // an interactive control inside another).
+          activateOnKeyboard={false}
           inputProps={{ 'aria-label': 'CSV file to import' }}
           radius="md"
         >
           <Group justify="center" gap="lg" mih={140} style={{ pointerEvents: 'none' }} wrap="nowrap">
             <Dropzone.Accept>
-              <IconUpload size={48} stroke={1.5} color="var(--mantine-color-blue-6)" aria-hidden />
+              <IconUpload size={48} stroke={1.5} color="var(--mantine-color-blue-6)" style={{ flexShrink: 0 }} aria-hidden />
             </Dropzone.Accept>
             <Dropzone.Reject>
-              <IconX size={48} stroke={1.5} color="var(--mantine-color-red-6)" aria-hidden />
+              <IconX size={48} stroke={1.5} color="var(--mantine-color-red-6)" style={{ flexShrink: 0 }} aria-hidden />
             </Dropzone.Reject>
             <Dropzone.Idle>
-              <IconFileTypeCsv size={48} stroke={1.5} color="var(--mantine-color-dimmed)" aria-hidden />
+              <IconFileTypeCsv size={48} stroke={1.5} color="var(--mantine-color-dimmed)" style={{ flexShrink: 0 }} aria-hidden />
             </Dropzone.Idle>
             <div>
               <Text size="lg" fw={500}>

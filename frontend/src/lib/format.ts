@@ -28,6 +28,7 @@ export function formatRate(rowsPerSecond: number | null | undefined): string {
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '–';
   const s = Math.round(seconds);
+  if (s < 1) return '< 1 s'; // not "0 s": a small file's import does take time
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${s % 60} s`;
@@ -44,6 +45,10 @@ export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '–';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '–';
+  // The year only when it is not this one: the history table fits 1280 px wide without it.
+  if (date.getFullYear() === new Date().getFullYear()) {
+    return date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+  }
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 

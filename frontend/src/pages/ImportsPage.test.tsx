@@ -19,7 +19,7 @@ function job(overrides: Partial<ImportJob>): ImportJob {
     batches_total: 1,
     batches_done: 1,
     size_bytes: 12345,
-    sha256: null,
+    sha256: 'a'.repeat(64),
     encoding: 'utf-8',
     delimiter: ',',
     unknown_columns: [],

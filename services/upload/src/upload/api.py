@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from pikit.app import ApiError
 from upload import domain, handlers, store
@@ -16,9 +17,79 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 
 JOB_EXAMPLE = {
     "id": "0b9a6f1e-5a3c-4f0e-9d2b-2f5d7c1e8a10", "filename": "products.csv", "status": "importing",
-    "rows_total": 500000, "rows_processed": 120000, "inserted": 100000, "updated": 20000, "invalid": 12,
-    "duplicates": 3400, "created_at": "2026-11-23T10:00:00+00:00", "finished_at": None, "error": None,
+    "rows_total": 500000, "rows_processed": 120000, "rows_to_import": 482311, "inserted": 100000, "updated": 20000,
+    "invalid": 12, "duplicates": 17677, "batches_total": 97, "batches_done": 24, "size_bytes": 91000000,
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "encoding": "utf-8",
+    "delimiter": ",", "unknown_columns": [], "created_at": "2026-11-23T10:00:00+00:00",
+    "started_at": "2026-11-23T10:00:01+00:00", "finished_at": None, "error": None, "retry_of": None,
+    "cancel_requested": False, "has_error_report": True,
 }
+
+
+# --- answers (typed, for the OpenAPI document and the dashboard's generated types) ----------
+
+# Kept as the ISO 8601 strings the job state stores: a datetime field would re-serialize them
+# ("+00:00" -> "Z"), and the dashboard compares these strings with the progress snapshots'.
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class JobError(BaseModel):
+    """Why a job failed; events may add fields, kept as they come."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+
+
+class ImportJob(BaseModel):
+    """An import job as the API shows it (``upload.domain.view``)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [JOB_EXAMPLE]})
+
+    id: uuid.UUID
+    filename: str
+    status: Literal[domain.STATUSES]
+    rows_total: int | None = Field(description="Data rows in the file; null until validated")
+    rows_processed: int = Field(description="Rows of the batches applied so far")
+    rows_to_import: int | None = Field(description="Valid rows left after dropping duplicates; null until validated")
+    inserted: int
+    updated: int
+    invalid: int
+    duplicates: int = Field(description="Valid rows superseded by a later row with the same SKU (any letter case)")
+    batches_total: int | None
+    batches_done: int
+    size_bytes: int
+    sha256: str
+    encoding: str | None
+    delimiter: str | None
+    unknown_columns: list[str] = Field(description="Header columns that were ignored")
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    error: JobError | None = Field(description="Set when the job failed")
+    retry_of: uuid.UUID | None = Field(description="The job this one retries")
+    cancel_requested: bool
+    has_error_report: bool = Field(description="GET /imports/{id}/errors has the invalid rows")
+
+
+class ImportJobPage(BaseModel):
+    items: list[ImportJob]
+    total: int
+    limit: int
+    offset: int
+
+
+class JobEvent(BaseModel):
+    id: str
+    type: str
+    source: str
+    data: dict[str, Any]
+    time: Timestamp
+
+
+class JobEventPage(BaseModel):
+    items: list[JobEvent]
 
 
 def _job_not_found(job_id: str) -> ApiError:
@@ -33,15 +104,15 @@ async def _state(request: Request, job_id: uuid.UUID) -> dict:
 
 
 @router.post("", status_code=202, summary="Upload a CSV (or .csv.gz) file and start importing it",
-             responses={202: {"content": {"application/json": {"example": JOB_EXAMPLE}}},
-                        413: {"description": "The file is over the size limit"},
+             response_model=ImportJob,
+             responses={413: {"description": "The file is over the size limit"},
                         415: {"description": "Not a multipart/form-data request"},
                         422: {"description": "No 'file' field, empty or non-text file, or a required column "
                                              "is missing from the header row"}},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
                  "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
-async def upload(request: Request):
+async def upload(request: Request, response: Response):
     settings = request.app.state.settings
     declared = int(request.headers.get("content-length") or 0)
     if declared > settings.max_bytes + 64 * 1024:
@@ -61,10 +132,11 @@ async def upload(request: Request):
         request.app.state.pool, job_id=job_id, filename=intake.filename, storage_key=storage_key,
         size_bytes=intake.size, sha256=intake.sha256.hexdigest(),
         correlation_id=request.state.correlation_id)
-    return JSONResponse(domain.view(state), status_code=202, headers={"Location": f"/imports/{job_id}"})
+    response.headers["Location"] = f"/imports/{job_id}"
+    return domain.view(state)
 
 
-@router.get("", summary="Import jobs, newest first")
+@router.get("", summary="Import jobs, newest first", response_model=ImportJobPage)
 async def list_imports(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                        offset: Annotated[int, Query(ge=0)] = 0,
                        status: Annotated[Literal[domain.STATUSES] | None, Query()] = None):
@@ -72,13 +144,13 @@ async def list_imports(request: Request, limit: Annotated[int, Query(ge=1, le=20
     return {"items": [domain.view(s) for s in states], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/{job_id}", summary="One import job",
-            responses={200: {"content": {"application/json": {"example": JOB_EXAMPLE}}}, 404: {}})
+@router.get("/{job_id}", summary="One import job", response_model=ImportJob, responses={404: {}})
 async def get_import(request: Request, job_id: uuid.UUID):
     return domain.view(await _state(request, job_id))
 
 
-@router.get("/{job_id}/events", summary="The job's own event stream, oldest first")
+@router.get("/{job_id}/events", summary="The job's own event stream, oldest first", response_model=JobEventPage,
+            responses={404: {}})
 async def get_events(request: Request, job_id: uuid.UUID):
     await _state(request, job_id)
     rows = await store.job_events(request.app.state.pool, str(job_id))
@@ -108,14 +180,15 @@ async def get_errors(request: Request, job_id: uuid.UUID):
 
 
 @router.post("/{job_id}/cancel", status_code=202, summary="Cancel a job that has not ended",
-             responses={404: {}, 409: {"description": "The job has already ended"}})
+             response_model=ImportJob, responses={404: {}, 409: {"description": "The job has already ended"}})
 async def cancel_import(request: Request, job_id: uuid.UUID):
     state = await handlers.cancel(request.app.state.pool, str(job_id), request.state.correlation_id)
     return domain.view(state)
 
 
 @router.post("/{job_id}/retry", status_code=202, summary="Run a failed or cancelled job again (as a new job)",
-             responses={404: {}, 409: {"description": "The job is not failed or cancelled"}})
-async def retry_import(request: Request, job_id: uuid.UUID):
+             response_model=ImportJob, responses={404: {}, 409: {"description": "The job is not failed or cancelled"}})
+async def retry_import(request: Request, response: Response, job_id: uuid.UUID):
     state = await handlers.retry(request.app.state.pool, str(job_id), request.state.correlation_id)
-    return JSONResponse(domain.view(state), status_code=202, headers={"Location": f"/imports/{state['id']}"})
+    response.headers["Location"] = f"/imports/{state['id']}"
+    return domain.view(state)

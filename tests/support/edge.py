@@ -2,9 +2,11 @@
 
 Renders the project's own templates (``deploy/local/nginx.conf.template`` for the
 main file, ``deploy/nginx/edge.conf.template`` for the routes) with the stack's
-ports, the way ``deploy/local/render-nginx.sh`` does for ``make run``. If they are
-missing or nginx refuses the result, falls back to ``MINIMAL`` below, which has
-just the routes the benchmark needs.
+ports, the way ``deploy/local/render-nginx.sh`` does for ``make run``. Used by the
+benchmark (tests/bench) and the dashboard's browser tests (tests/e2e/test_dashboard.py,
+which serve the built ``frontend/dist``). For the benchmark only (``fallback=True``): if
+the templates are missing or nginx refuses the result, falls back to ``MINIMAL`` below,
+which has just the routes the benchmark needs.
 """
 
 from __future__ import annotations
@@ -71,10 +73,15 @@ def nginx_binary() -> str:
 
 
 class Edge:
-    def __init__(self, directory: Path, upstreams: dict[str, str]):
-        """``upstreams``: host:port of upload, catalog, progress (and webhooks, optional)."""
+    def __init__(self, directory: Path, upstreams: dict[str, str], *, web_root: Path = PLACEHOLDER_ROOT,
+                 fallback: bool = True):
+        """``upstreams``: host:port of upload, catalog, progress (and webhooks, optional).
+        ``web_root``: what ``/`` serves (the placeholder page, or a built ``frontend/dist``).
+        ``fallback``: use ``MINIMAL`` when the project's templates do not work, instead of failing."""
         self.dir = directory
         self.upstreams = upstreams
+        self.web_root = web_root
+        self.fallback = fallback
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -91,11 +98,11 @@ class Edge:
         mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
         return {
             "@PI_VAR@": str(self.dir), "@PI_NGINX_USER@": user, "@PI_NGINX_MIME@": mime,
-            "${PI_EDGE_PORT}": str(self.port), "${PI_WEB_ROOT}": str(PLACEHOLDER_ROOT),
+            "${PI_EDGE_PORT}": str(self.port), "${PI_WEB_ROOT}": str(self.web_root),
             "${PI_UPLOAD_UPSTREAM}": self.upstreams["upload"],
             "${PI_CATALOG_UPSTREAM}": self.upstreams["catalog"],
             "${PI_PROGRESS_UPSTREAM}": self.upstreams["progress"],
-            # Not part of the benchmark stack: an unused port (nginx answers 503 there).
+            # Absent from the stack (the benchmark's): an unused port (nginx answers 503 there).
             "${PI_WEBHOOKS_UPSTREAM}": self.upstreams.get("webhooks", f"127.0.0.1:{free_port()}"),
         }
 
@@ -130,6 +137,8 @@ class Edge:
                 problem = str(exc)
         else:
             problem = "templates missing"
+        if not self.fallback:
+            raise RuntimeError(f"the project's nginx templates do not work: {problem}")
         conf.write_text(MINIMAL.format(var=self.dir, port=self.port, **self.upstreams))
         second = self._check(conf)
         if second is not None:
