@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -45,6 +46,8 @@ def consumer_app() -> FastAPI:
                            migrations=MIGRATIONS, pool_size=settings.pool_size + settings.workers // 4)
 
     async def start(a: FastAPI) -> None:
+        if settings.nice:
+            os.nice(settings.nice)  # "never in the way": the APIs win when CPU is short
         a.state.sender = Sender(settings)
         a.state.dispatcher = Dispatcher(a.state.pool, a.state.sender, settings)
         a.state.dispatch_task = asyncio.create_task(run_forever("dispatcher", a.state.dispatcher.run))

@@ -36,6 +36,9 @@ class WebhooksSettings(BaseSettings):
     auto_disable_after_seconds: float = 5 * 24 * 3600
     # After a secret rotation the old secret also signs (a second signature) for this long.
     secret_rotation_grace_seconds: float = 24 * 3600
+    # CPU priority of the consumer process (the dispatcher), as in nice(1): deliveries give way
+    # to the APIs that people wait on when the machine is busy. 0 keeps the default.
+    nice: int = 10
     # Safety-net poll of the deliveries table (NOTIFY wakes the workers at once).
     poll_seconds: float = 2.0
     # A claimed delivery is leased for timeout + this margin; a dispatcher killed mid-send
