@@ -1,0 +1,149 @@
+import { ActionIcon, Button, Code, Group, Menu, Stack, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconDots, IconKey, IconList, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import {
+  WEBHOOKS_KEY,
+  deleteWebhook,
+  rotateWebhookSecret,
+  testWebhook,
+  type PingResult,
+  type WebhookEndpoint,
+} from '../../api/webhooks';
+import { ConfirmModal } from './ConfirmModal';
+import { EndpointFormModal } from './EndpointFormModal';
+import { SecretModal, type RevealedSecret } from './SecretModal';
+import { TestResult } from './TestResult';
+
+/**
+ * What can be done to one endpoint: send a test ping (its result shown right below), open its
+ * delivery log, edit it, rotate its secret, delete it. Each mutation says how it went in a
+ * notification and refreshes every webhooks query.
+ */
+export function EndpointActions({
+  endpoint,
+  withDeliveriesLink = false,
+  onDeleted,
+}: {
+  endpoint: WebhookEndpoint;
+  withDeliveriesLink?: boolean;
+  onDeleted?: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [confirm, setConfirm] = useState<'delete' | 'rotate' | null>(null);
+  const [revealed, setRevealed] = useState<RevealedSecret | null>(null);
+  const [result, setResult] = useState<PingResult | null>(null);
+  const forUrl = <span className="visually-hidden"> {endpoint.url}</span>;
+
+  const test = useMutation({
+    mutationFn: () => testWebhook(endpoint.id),
+    onMutate: () => setResult(null),
+    onSuccess: setResult,
+    onError: (error) => notifications.show({ color: 'red', title: 'Could not send the test ping', message: error.message }),
+  });
+
+  const rotate = useMutation({
+    mutationFn: () => rotateWebhookSecret(endpoint.id),
+    onSuccess: (saved) => {
+      setConfirm(null);
+      setRevealed({ secret: saved.secret, url: saved.url, reason: 'rotated', previousExpiresAt: saved.previous_secret_expires_at });
+      notifications.show({ color: 'green', title: 'Secret rotated', message: `Copy the new secret for ${saved.url} now.` });
+      void queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY });
+    },
+    onError: (error) => notifications.show({ color: 'red', title: 'Could not rotate the secret', message: error.message }),
+  });
+
+  const remove = useMutation({
+    mutationFn: () => deleteWebhook(endpoint.id),
+    onSuccess: () => {
+      setConfirm(null);
+      notifications.show({ color: 'green', title: 'Endpoint deleted', message: endpoint.url });
+      // Forget this endpoint's own queries rather than refetch them into a 404.
+      queryClient.removeQueries({ queryKey: [...WEBHOOKS_KEY, 'detail', endpoint.id] });
+      queryClient.removeQueries({ queryKey: [...WEBHOOKS_KEY, 'deliveries', endpoint.id] });
+      void queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY });
+      onDeleted?.();
+    },
+    onError: (error) => notifications.show({ color: 'red', title: 'Could not delete the endpoint', message: error.message }),
+  });
+
+  return (
+    <Stack gap="sm">
+      <Group gap="xs" wrap="wrap">
+        <Button
+          size="xs"
+          variant="light"
+          leftSection={<IconSend size={14} aria-hidden />}
+          onClick={() => test.mutate()}
+          loading={test.isPending}
+        >
+          Send test{forUrl}
+        </Button>
+        {withDeliveriesLink && (
+          <Button
+            size="xs"
+            variant="default"
+            component={Link}
+            to={`/webhooks/${endpoint.id}`}
+            leftSection={<IconList size={14} aria-hidden />}
+          >
+            Deliveries{forUrl}
+          </Button>
+        )}
+        <Button size="xs" variant="default" leftSection={<IconPencil size={14} aria-hidden />} onClick={() => setEditing(true)}>
+          Edit{forUrl}
+        </Button>
+        <Menu position="bottom-end" withinPortal>
+          <Menu.Target>
+            <ActionIcon variant="default" size={30} aria-label={`More actions: ${endpoint.url}`}>
+              <IconDots size={16} aria-hidden />
+            </ActionIcon>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Item leftSection={<IconKey size={14} aria-hidden />} onClick={() => setConfirm('rotate')}>
+              Rotate secret
+            </Menu.Item>
+            <Menu.Item color="red" leftSection={<IconTrash size={14} aria-hidden />} onClick={() => setConfirm('delete')}>
+              Delete
+            </Menu.Item>
+          </Menu.Dropdown>
+        </Menu>
+      </Group>
+
+      {result && <TestResult result={result} onClose={() => setResult(null)} />}
+
+      <EndpointFormModal opened={editing} endpoint={endpoint} onClose={() => setEditing(false)} />
+      <ConfirmModal
+        opened={confirm === 'delete'}
+        title="Delete this endpoint?"
+        confirmLabel="Delete endpoint"
+        loading={remove.isPending}
+        onConfirm={() => remove.mutate()}
+        onClose={() => setConfirm(null)}
+      >
+        <Text size="sm" mb="xs" style={{ overflowWrap: 'anywhere' }}>
+          <Code>{endpoint.url}</Code> stops receiving events, and its delivery log is removed.
+        </Text>
+        <Text size="sm">This cannot be undone.</Text>
+      </ConfirmModal>
+      <ConfirmModal
+        opened={confirm === 'rotate'}
+        title="Rotate the signing secret?"
+        confirmLabel="Rotate secret"
+        color="blue"
+        loading={rotate.isPending}
+        onConfirm={() => rotate.mutate()}
+        onClose={() => setConfirm(null)}
+      >
+        <Text size="sm" mb="xs">
+          A new secret is made and shown once. The current one keeps signing too, as a second signature, for a grace
+          period (24 hours unless configured otherwise), so update your receiver before then.
+        </Text>
+      </ConfirmModal>
+      <SecretModal revealed={revealed} onClose={() => setRevealed(null)} />
+    </Stack>
+  );
+}

@@ -1,0 +1,57 @@
+import { Badge, Group, Text } from '@mantine/core';
+import type { LastDelivery } from '../../api/webhooks';
+import { ERROR_TEXT } from './colors';
+import { RelativeTime } from './time';
+
+/** "200" or "Failed", green or red: the answer of an attempt in one badge. */
+export function AttemptBadge({ success, statusCode }: { success: boolean; statusCode: number | null }) {
+  const label = statusCode != null ? String(statusCode) : success ? 'OK' : 'No answer';
+  return (
+    <Badge color={success ? 'green' : 'red'} variant="light" radius="sm" style={{ flexShrink: 0 }}>
+      <span className="visually-hidden">{success ? 'Succeeded: ' : 'Failed: '}</span>
+      {statusCode != null ? `HTTP ${label}` : label}
+    </Badge>
+  );
+}
+
+export function formatLatency(ms: number | null | undefined): string {
+  return ms == null ? '–' : `${Math.round(ms).toLocaleString()} ms`;
+}
+
+/** An endpoint's last delivery attempt, or that there was none yet. */
+export function LastDeliveryLine({ last }: { last: LastDelivery | null }) {
+  if (!last) {
+    return (
+      <Text size="sm" c="dimmed">
+        No deliveries yet.
+      </Text>
+    );
+  }
+  return (
+    <div>
+      <Group gap={8} wrap="wrap" align="center">
+        <Text size="sm" c="dimmed" component="span">
+          Last delivery
+        </Text>
+        <AttemptBadge success={last.success} statusCode={last.status_code} />
+        <Text size="sm" component="span">
+          {formatLatency(last.latency_ms)}
+        </Text>
+        <Text size="sm" c="dimmed" component="span">
+          ·
+        </Text>
+        <Text size="sm" component="span">
+          <RelativeTime iso={last.attempted_at} />
+        </Text>
+        <Text size="sm" c="dimmed" component="span">
+          · {last.event_type}
+        </Text>
+      </Group>
+      {last.error && (
+        <Text size="sm" c={ERROR_TEXT} mt={4} style={{ overflowWrap: 'anywhere' }}>
+          {last.error}
+        </Text>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@mantine/core';
+import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
+import { formatAbsolute } from './time';
+
+export interface RevealedSecret {
+  secret: string;
+  url: string;
+  reason: 'created' | 'rotated';
+  /** After a rotation: until then the old secret signs too. */
+  previousExpiresAt: string | null;
+}
+
+/**
+ * The signing secret, in full, once: the API shows it only in the answer of create and of
+ * rotate-secret. It lives in this modal's props only (never in the query cache), so closing the
+ * modal forgets it.
+ */
+export function SecretModal({ revealed, onClose }: { revealed: RevealedSecret | null; onClose: () => void }) {
+  return (
+    <Modal
+      opened={revealed != null}
+      onClose={onClose}
+      title={revealed?.reason === 'rotated' ? 'New signing secret' : 'Endpoint added: its signing secret'}
+      closeOnClickOutside={false}
+      size="lg"
+    >
+      {revealed && (
+        <Stack gap="md">
+          <Alert color="yellow" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Copy it now: it won't be shown again">
+            Store this secret where your receiver can read it. After you close this window only its last four characters
+            are shown; if you lose it, rotate the secret.
+          </Alert>
+          <div>
+            <Text size="sm" c="dimmed" mb={4}>
+              Signing secret for <span style={{ overflowWrap: 'anywhere' }}>{revealed.url}</span>
+            </Text>
+            <Group gap="xs" wrap="nowrap" align="stretch">
+              <Code
+                block
+                aria-label="Signing secret"
+                style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap', fontSize: 'var(--mantine-font-size-sm)' }}
+              >
+                {revealed.secret}
+              </Code>
+              <CopyButton value={revealed.secret}>
+                {({ copied, copy }) => (
+                  <Button
+                    onClick={copy}
+                    variant={copied ? 'filled' : 'light'}
+                    color={copied ? 'teal' : undefined}
+                    leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
+                    style={{ flexShrink: 0, height: 'auto' }}
+                  >
+                    {copied ? 'Copied' : 'Copy'}
+                  </Button>
+                )}
+              </CopyButton>
+            </Group>
+          </div>
+          {revealed.reason === 'rotated' && revealed.previousExpiresAt && (
+            <Text size="sm">
+              The previous secret keeps signing too (a second signature) until {formatAbsolute(revealed.previousExpiresAt)},
+              so your receiver can switch over without missing a delivery.
+            </Text>
+          )}
+          <Text size="sm" c="dimmed">
+            Receivers verify the <Code>webhook-signature</Code> header with it (Standard Webhooks).
+          </Text>
+          <Group justify="flex-end">
+            <Button onClick={onClose}>I have saved the secret</Button>
+          </Group>
+        </Stack>
+      )}
+    </Modal>
+  );
+}
