@@ -120,13 +120,14 @@ describe('WebhookDetailPage', { timeout: 15_000 }, () => {
   it('shows why an endpoint was disabled, and offers no re-send until it is enabled', async () => {
     fakeApi(({ method, path }) => {
       if (method === 'GET' && path === BASE) {
-        return json(endpoint({ enabled: false, disabled_reason: 'failing since 2026-11-18T10:00:00+00:00; last error: HTTP 500' }));
+        return json(endpoint({ enabled: false, disabled_reason: 'disabled automatically: every delivery failed since 2026-11-18T10:00:00Z (last error: HTTP 500)' }));
       }
       if (method === 'GET') return json({ items: [delivery()], total: 1, limit: 20, offset: 0 });
     });
     renderDetail();
     expect(await screen.findByText('Disabled automatically')).toBeInTheDocument();
-    expect(screen.getByText('failing since 2026-11-18T10:00:00+00:00; last error: HTTP 500')).toBeInTheDocument();
+    // the reason as the API gives it, less the prefix that the title repeats
+    expect(screen.getByText('Every delivery failed since 2026-11-18T10:00:00Z (last error: HTTP 500)')).toBeInTheDocument();
     expect(within(await screen.findByRole('table')).getByRole('button', { name: /Re-send/ })).toBeDisabled();
   });
 

@@ -9,6 +9,7 @@ import { EnabledSwitch } from '../components/webhooks/EnabledSwitch';
 import { EndpointActions } from '../components/webhooks/EndpointActions';
 import { EndpointHealth, EventBadges } from '../components/webhooks/EndpointSummary';
 import { LastDeliveryLine } from '../components/webhooks/LastDeliveryLine';
+import { SCOPE } from '../components/webhooks/style';
 import { formatAbsolute } from '../components/webhooks/time';
 import { usePageTitle } from '../lib/usePageTitle';
 
@@ -52,7 +53,7 @@ export function WebhookDetailPage() {
 
   if (query.isPending) {
     return (
-      <Center py="xl">
+      <Center py="xl" className={SCOPE}>
         <Loader aria-label="Loading the endpoint" />
       </Center>
     );
@@ -60,7 +61,7 @@ export function WebhookDetailPage() {
   if (query.isError) {
     const missing = query.error instanceof ApiError && (query.error.status === 404 || query.error.status === 422);
     return (
-      <Stack gap="lg">
+      <Stack gap="lg" className={SCOPE}>
         <BackLink />
         <Title order={1}>{missing ? 'Endpoint not found' : 'Webhook endpoint'}</Title>
         <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} role="alert"
@@ -80,7 +81,7 @@ export function WebhookDetailPage() {
 
   const endpoint = query.data;
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" className={SCOPE}>
       <BackLink />
       <Card withBorder radius="md" padding="md">
         <Stack gap="sm">

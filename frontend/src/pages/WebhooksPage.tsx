@@ -7,6 +7,7 @@ import { WEBHOOKS_KEY, listWebhooks, type WebhookEndpoint } from '../api/webhook
 import { EndpointCard } from '../components/webhooks/EndpointCard';
 import { EndpointFormModal } from '../components/webhooks/EndpointFormModal';
 import { SecretModal, type RevealedSecret } from '../components/webhooks/SecretModal';
+import { SCOPE } from '../components/webhooks/style';
 import { usePageTitle } from '../lib/usePageTitle';
 
 export const ENDPOINTS_PAGE_SIZE = 20;
@@ -58,13 +59,13 @@ export function WebhooksPage() {
   const pages = Math.max(1, Math.ceil(total / ENDPOINTS_PAGE_SIZE));
 
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" className={SCOPE}>
       <Group justify="space-between" align="flex-end" wrap="wrap">
         <div>
           <Title order={1}>Webhooks</Title>
           <Text c="dimmed">
             Endpoints that receive catalog and import events, signed (
-            <Anchor href="https://www.standardwebhooks.com/" target="_blank" rel="noreferrer">
+            <Anchor href="https://www.standardwebhooks.com/" target="_blank" rel="noreferrer" underline="always">
               Standard Webhooks
             </Anchor>
             ) and retried.

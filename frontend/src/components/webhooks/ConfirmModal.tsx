@@ -1,5 +1,6 @@
 import { Button, Group, Modal, Stack, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
+import { MODAL_PROPS } from './style';
 
 /** A yes/no question before an action that cannot be undone. */
 export function ConfirmModal({
@@ -22,7 +23,7 @@ export function ConfirmModal({
   onClose: () => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title={title}>
+    <Modal {...MODAL_PROPS} opened={opened} onClose={onClose} title={title}>
       <Stack gap="md">
         <Text size="sm" component="div">
           {children}

@@ -13,7 +13,7 @@ import {
   Table,
   Text,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { IconAlertTriangle, IconChevronDown, IconChevronRight, IconRefresh } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
@@ -25,13 +25,14 @@ import {
   type WebhookDelivery,
   type WebhookEndpoint,
 } from '../../api/webhooks';
-import { ERROR_TEXT } from './colors';
-import { AttemptBadge, formatLatency } from './LastDeliveryLine';
+import { BusyButton } from './BusyButton';
+import { ERROR_TEXT, FAIL_COLOR, OK_COLOR, PENDING_COLOR } from './style';
+import { AttemptBadge, formatLatency, meaningfulError } from './LastDeliveryLine';
 import { RelativeTime, formatAbsolute, formatRelative } from './time';
 
 export const DELIVERIES_PAGE_SIZE = 20;
 
-const STATUS_COLOR: Record<DeliveryStatus, string> = { pending: 'blue', succeeded: 'green', failed: 'red' };
+const STATUS_COLOR: Record<DeliveryStatus, string> = { pending: PENDING_COLOR, succeeded: OK_COLOR, failed: FAIL_COLOR };
 const STATUS_LABEL: Record<DeliveryStatus, string> = { pending: 'Pending', succeeded: 'Succeeded', failed: 'Failed' };
 
 export type StatusFilter = DeliveryStatus | 'all';
@@ -42,10 +43,11 @@ function excerpt(text: string, max = 80): string {
 }
 
 function Answer({ delivery }: { delivery: WebhookDelivery }) {
-  if (delivery.error) {
+  const error = meaningfulError(delivery.error, delivery.status_code);
+  if (error) {
     return (
-      <Text size="sm" c={ERROR_TEXT} title={delivery.error}>
-        {excerpt(delivery.error)}
+      <Text size="sm" c={ERROR_TEXT} title={error}>
+        {excerpt(error)}
       </Text>
     );
   }
@@ -89,7 +91,7 @@ function AttemptLog({ delivery }: { delivery: WebhookDelivery }) {
                 {formatAbsolute(a.attempted_at)}
               </Text>
             </Group>
-            {a.error && (
+            {meaningfulError(a.error, a.status_code) && (
               <Text size="sm" c={ERROR_TEXT} style={{ overflowWrap: 'anywhere' }}>
                 {a.error}
               </Text>
@@ -140,14 +142,14 @@ export function DeliveryLog({
   const resend = useMutation({
     mutationFn: (delivery: WebhookDelivery) => resendDelivery(endpoint.id, delivery.id),
     onSuccess: (_, delivery) => {
-      notifications.show({
+      notify({
         color: 'green',
         title: 'Delivery re-sent',
         message: `${delivery.event_type} goes out again now, with the same webhook-id.`,
       });
       void queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY });
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Could not re-send the delivery', message: error.message }),
+    onError: (error) => notify({ color: 'red', title: 'Could not re-send the delivery', message: error.message }),
   });
 
   const toggle = (id: string) =>
@@ -263,8 +265,8 @@ export function DeliveryLog({
                             {d.event_type}
                           </Button>
                         </Table.Td>
-                        <Table.Td>
-                          <Badge color={STATUS_COLOR[d.status]} variant="light" radius="sm">
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                          <Badge color={STATUS_COLOR[d.status]} variant="outline" radius="sm">
                             {STATUS_LABEL[d.status]}
                           </Badge>
                           {d.status === 'pending' && d.next_attempt_at && (
@@ -295,16 +297,16 @@ export function DeliveryLog({
                           <Answer delivery={d} />
                         </Table.Td>
                         <Table.Td>
-                          <Button
+                          <BusyButton
                             size="compact-sm"
                             variant="light"
-                            leftSection={<IconRefresh size={14} aria-hidden />}
-                            disabled={!endpoint.enabled || (resend.isPending && resend.variables?.id === d.id)}
-                            loading={resend.isPending && resend.variables?.id === d.id}
+                            icon={<IconRefresh size={14} aria-hidden />}
+                            disabled={!endpoint.enabled}
+                            busy={resend.isPending && resend.variables?.id === d.id}
                             onClick={() => resend.mutate(d)}
                           >
                             Re-send<span className="visually-hidden"> {d.event_type} delivery {d.id.slice(0, 8)}</span>
-                          </Button>
+                          </BusyButton>
                         </Table.Td>
                       </Table.Tr>
                       {expanded && (

@@ -1,5 +1,5 @@
 import { Switch } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { WEBHOOKS_KEY, updateWebhook, type WebhookEndpoint } from '../../api/webhooks';
 
@@ -9,14 +9,14 @@ export function EnabledSwitch({ endpoint }: { endpoint: WebhookEndpoint }) {
   const toggle = useMutation({
     mutationFn: (enabled: boolean) => updateWebhook(endpoint.id, { enabled }),
     onSuccess: (saved) => {
-      notifications.show({
+      notify({
         color: saved.enabled ? 'green' : 'gray',
         title: saved.enabled ? 'Endpoint enabled' : 'Endpoint disabled',
         message: saved.enabled ? `${saved.url} receives events again.` : `${saved.url} receives nothing until enabled.`,
       });
     },
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'Could not change the endpoint', message: error.message }),
+      notify({ color: 'red', title: 'Could not change the endpoint', message: error.message }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY }),
   });
   // While the request runs, show the state asked for; the refetch after it shows the real one.

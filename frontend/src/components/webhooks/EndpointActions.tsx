@@ -1,5 +1,5 @@
 import { ActionIcon, Button, Code, Group, Menu, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
 import { IconDots, IconKey, IconList, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -12,6 +12,7 @@ import {
   type PingResult,
   type WebhookEndpoint,
 } from '../../api/webhooks';
+import { BusyButton } from './BusyButton';
 import { ConfirmModal } from './ConfirmModal';
 import { EndpointFormModal } from './EndpointFormModal';
 import { SecretModal, type RevealedSecret } from './SecretModal';
@@ -42,7 +43,7 @@ export function EndpointActions({
     mutationFn: () => testWebhook(endpoint.id),
     onMutate: () => setResult(null),
     onSuccess: setResult,
-    onError: (error) => notifications.show({ color: 'red', title: 'Could not send the test ping', message: error.message }),
+    onError: (error) => notify({ color: 'red', title: 'Could not send the test ping', message: error.message }),
   });
 
   const rotate = useMutation({
@@ -50,38 +51,38 @@ export function EndpointActions({
     onSuccess: (saved) => {
       setConfirm(null);
       setRevealed({ secret: saved.secret, url: saved.url, reason: 'rotated', previousExpiresAt: saved.previous_secret_expires_at });
-      notifications.show({ color: 'green', title: 'Secret rotated', message: `Copy the new secret for ${saved.url} now.` });
+      notify({ color: 'green', title: 'Secret rotated', message: `Copy the new secret for ${saved.url} now.` });
       void queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY });
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Could not rotate the secret', message: error.message }),
+    onError: (error) => notify({ color: 'red', title: 'Could not rotate the secret', message: error.message }),
   });
 
   const remove = useMutation({
     mutationFn: () => deleteWebhook(endpoint.id),
     onSuccess: () => {
       setConfirm(null);
-      notifications.show({ color: 'green', title: 'Endpoint deleted', message: endpoint.url });
+      notify({ color: 'green', title: 'Endpoint deleted', message: endpoint.url });
       // Forget this endpoint's own queries rather than refetch them into a 404.
       queryClient.removeQueries({ queryKey: [...WEBHOOKS_KEY, 'detail', endpoint.id] });
       queryClient.removeQueries({ queryKey: [...WEBHOOKS_KEY, 'deliveries', endpoint.id] });
       void queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY });
       onDeleted?.();
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Could not delete the endpoint', message: error.message }),
+    onError: (error) => notify({ color: 'red', title: 'Could not delete the endpoint', message: error.message }),
   });
 
   return (
     <Stack gap="sm">
       <Group gap="xs" wrap="wrap">
-        <Button
+        <BusyButton
           size="xs"
           variant="light"
-          leftSection={<IconSend size={14} aria-hidden />}
+          icon={<IconSend size={14} aria-hidden />}
+          busy={test.isPending}
           onClick={() => test.mutate()}
-          loading={test.isPending}
         >
           Send test{forUrl}
-        </Button>
+        </BusyButton>
         {withDeliveriesLink && (
           <Button
             size="xs"

@@ -1,5 +1,6 @@
 import { Alert, Button, Checkbox, Group, Modal, SimpleGrid, Stack, Switch, TextInput, Textarea } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from './notify';
+import { MODAL_PROPS } from './style';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
@@ -103,7 +104,7 @@ export function EndpointFormModal({
     },
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: WEBHOOKS_KEY });
-      notifications.show({
+      notify({
         color: 'green',
         title: endpoint ? 'Endpoint saved' : 'Endpoint added',
         message: saved.url,
@@ -116,7 +117,7 @@ export function EndpointFormModal({
       const atField = Boolean(url || events || description || enabled);
       setErrors({ url, events, description, enabled, _: Object.values(rest)[0] ?? (atField ? undefined : error.message) });
       if (url) urlInput.current?.focus();
-      notifications.show({
+      notify({
         color: 'red',
         title: endpoint ? 'Could not save the endpoint' : 'Could not add the endpoint',
         message: atField ? 'Check the highlighted fields.' : error.message,
@@ -150,6 +151,7 @@ export function EndpointFormModal({
 
   return (
     <Modal
+      {...MODAL_PROPS}
       opened={opened}
       onClose={onClose}
       title={endpoint ? 'Edit endpoint' : 'Add endpoint'}

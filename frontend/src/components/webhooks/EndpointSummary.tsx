@@ -8,13 +8,19 @@ export function EventBadges({ events }: { events: string[] }) {
     <Group gap={6} wrap="wrap" component="ul" aria-label="Events" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
       {events.map((event) => (
         <li key={event}>
-          <Badge variant="outline" color="gray" radius="sm" tt="none" fw={500} ff="monospace">
+          <Badge variant="default" radius="sm" tt="none" fw={500} ff="monospace">
             {event}
           </Badge>
         </li>
       ))}
     </Group>
   );
+}
+
+/** The API's reason starts "disabled automatically: ", which the alert's title says already. */
+function reasonText(reason: string): string {
+  const rest = reason.replace(/^disabled automatically:\s*/i, '');
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
 /**
@@ -26,7 +32,7 @@ export function EndpointHealth({ endpoint }: { endpoint: WebhookEndpoint }) {
     return (
       <Alert color="orange" variant="light" icon={<IconPlugConnectedX aria-hidden />} title="Disabled automatically">
         <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-          {endpoint.disabled_reason}
+          {reasonText(endpoint.disabled_reason)}
         </Text>
         <Text size="sm" mt={4}>
           Fix the receiver, then turn the endpoint on again: pending deliveries were marked failed and can be re-sent from

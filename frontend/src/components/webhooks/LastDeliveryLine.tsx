@@ -1,17 +1,23 @@
 import { Badge, Group, Text } from '@mantine/core';
 import type { LastDelivery } from '../../api/webhooks';
-import { ERROR_TEXT } from './colors';
+import { ERROR_TEXT, FAIL_COLOR, OK_COLOR } from './style';
 import { RelativeTime } from './time';
 
 /** "200" or "Failed", green or red: the answer of an attempt in one badge. */
 export function AttemptBadge({ success, statusCode }: { success: boolean; statusCode: number | null }) {
   const label = statusCode != null ? String(statusCode) : success ? 'OK' : 'No answer';
   return (
-    <Badge color={success ? 'green' : 'red'} variant="light" radius="sm" style={{ flexShrink: 0 }}>
+    <Badge color={success ? OK_COLOR : FAIL_COLOR} variant="filled" radius="sm" style={{ flexShrink: 0 }}>
       <span className="visually-hidden">{success ? 'Succeeded: ' : 'Failed: '}</span>
       {statusCode != null ? `HTTP ${label}` : label}
     </Badge>
   );
+}
+
+/** The error, unless it only repeats the status code ("HTTP 500"), which the badge shows already. */
+export function meaningfulError(error: string | null, statusCode: number | null): string | null {
+  if (!error) return null;
+  return statusCode != null && error.trim() === `HTTP ${statusCode}` ? null : error;
 }
 
 export function formatLatency(ms: number | null | undefined): string {
@@ -20,6 +26,7 @@ export function formatLatency(ms: number | null | undefined): string {
 
 /** An endpoint's last delivery attempt, or that there was none yet. */
 export function LastDeliveryLine({ last }: { last: LastDelivery | null }) {
+  const error = last ? meaningfulError(last.error, last.status_code) : null;
   if (!last) {
     return (
       <Text size="sm" c="dimmed">
@@ -47,9 +54,9 @@ export function LastDeliveryLine({ last }: { last: LastDelivery | null }) {
           · {last.event_type}
         </Text>
       </Group>
-      {last.error && (
+      {error && (
         <Text size="sm" c={ERROR_TEXT} mt={4} style={{ overflowWrap: 'anywhere' }}>
-          {last.error}
+          {error}
         </Text>
       )}
     </div>

@@ -1,5 +1,6 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Code, CopyButton, Flex, Group, Modal, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
+import { MODAL_PROPS } from './style';
 import { formatAbsolute } from './time';
 
 export interface RevealedSecret {
@@ -18,6 +19,7 @@ export interface RevealedSecret {
 export function SecretModal({ revealed, onClose }: { revealed: RevealedSecret | null; onClose: () => void }) {
   return (
     <Modal
+      {...MODAL_PROPS}
       opened={revealed != null}
       onClose={onClose}
       title={revealed?.reason === 'rotated' ? 'New signing secret' : 'Endpoint added: its signing secret'}
@@ -34,11 +36,11 @@ export function SecretModal({ revealed, onClose }: { revealed: RevealedSecret | 
             <Text size="sm" c="dimmed" mb={4}>
               Signing secret for <span style={{ overflowWrap: 'anywhere' }}>{revealed.url}</span>
             </Text>
-            <Group gap="xs" wrap="nowrap" align="stretch">
+            <Flex gap="xs" direction={{ base: 'column', xs: 'row' }} align={{ base: 'flex-start', xs: 'stretch' }}>
               <Code
                 block
                 aria-label="Signing secret"
-                style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap', fontSize: 'var(--mantine-font-size-sm)' }}
+                style={{ flex: 1, alignSelf: 'stretch', overflowWrap: 'anywhere', whiteSpace: 'pre-wrap', fontSize: 'var(--mantine-font-size-sm)' }}
               >
                 {revealed.secret}
               </Code>
@@ -49,13 +51,13 @@ export function SecretModal({ revealed, onClose }: { revealed: RevealedSecret | 
                     variant={copied ? 'filled' : 'light'}
                     color={copied ? 'teal' : undefined}
                     leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
-                    style={{ flexShrink: 0, height: 'auto' }}
+                    style={{ flexShrink: 0 }}
                   >
                     {copied ? 'Copied' : 'Copy'}
                   </Button>
                 )}
               </CopyButton>
-            </Group>
+            </Flex>
           </div>
           {revealed.reason === 'rotated' && revealed.previousExpiresAt && (
             <Text size="sm">

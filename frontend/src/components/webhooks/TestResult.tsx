@@ -1,10 +1,11 @@
 import { Alert, Code, Stack, Text } from '@mantine/core';
 import { IconCircleCheck, IconCircleX } from '@tabler/icons-react';
 import type { PingResult } from '../../api/webhooks';
-import { formatLatency } from './LastDeliveryLine';
+import { formatLatency, meaningfulError } from './LastDeliveryLine';
 
 /** How the endpoint answered the webhook.test ping. */
 export function TestResult({ result, onClose }: { result: PingResult; onClose: () => void }) {
+  const error = meaningfulError(result.error, result.status_code);
   const answer = result.status_code != null ? `HTTP ${result.status_code}` : 'no answer';
   const title = result.success
     ? `Test ping delivered: ${answer} in ${formatLatency(result.response_time_ms)}`
@@ -20,9 +21,9 @@ export function TestResult({ result, onClose }: { result: PingResult; onClose: (
       onClose={onClose}
     >
       <Stack gap={6}>
-        {result.error && (
+        {error && (
           <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-            {result.error}
+            {error}
           </Text>
         )}
         {result.response_excerpt ? (
@@ -35,7 +36,7 @@ export function TestResult({ result, onClose }: { result: PingResult; onClose: (
             </Code>
           </div>
         ) : (
-          !result.error && (
+          !error && (
             <Text size="sm" c="dimmed">
               The response had no body.
             </Text>
