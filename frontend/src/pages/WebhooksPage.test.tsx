@@ -248,6 +248,51 @@ describe('WebhooksPage', { timeout: 15_000 }, () => {
     expect(within(card).getByText('timeout: read')).toBeInTheDocument();
   });
 
+  it('shows a non-2xx answer to the test ping with its response, without repeating the code as an error', async () => {
+    fakeApi(({ method }) => {
+      if (method === 'GET') return json(page([endpoint()]));
+      return json({ status_code: 500, response_time_ms: 12, response_excerpt: 'database is down', error: 'HTTP 500', success: false });
+    });
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const card = await screen.findByRole('article', { name: 'https://hooks.example.com/catalog' });
+    await user.click(within(card).getByRole('button', { name: /Send test/ }));
+    const result = await within(card).findByRole('alert');
+    expect(within(result).getByText('Test ping failed: HTTP 500 after 12 ms')).toBeInTheDocument();
+    expect(within(result).getByText('database is down')).toBeInTheDocument();
+    expect(within(result).queryByText('HTTP 500')).not.toBeInTheDocument();
+  });
+
+  it('edits an endpoint and sends only what changed', async () => {
+    let current = endpoint();
+    const { calls } = fakeApi(({ method, body }) => {
+      if (method === 'GET') return json(page([current]));
+      if (method === 'PATCH') {
+        current = { ...current, ...(body as object) };
+        return json(current);
+      }
+    });
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const card = await screen.findByRole('article', { name: 'https://hooks.example.com/catalog' });
+    await user.click(within(card).getByRole('button', { name: /Edit/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit endpoint' });
+    expect(within(dialog).getByRole('textbox', { name: /Endpoint URL/ })).toHaveValue('https://hooks.example.com/catalog');
+    expect(within(dialog).getByRole('checkbox', { name: /product\.created/ })).toBeChecked();
+    expect(within(dialog).getByRole('checkbox', { name: /import\.completed/ })).toBeChecked();
+    await user.click(within(dialog).getByRole('checkbox', { name: /import\.completed/ }));
+    await user.click(within(dialog).getByRole('checkbox', { name: /products\.bulk_deleted/ }));
+    await user.click(within(dialog).getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')).toBeDefined());
+    expect(calls.find((c) => c.method === 'PATCH')).toEqual({
+      method: 'PATCH',
+      path: `/webhooks/${endpoint().id}`,
+      body: { events: ['product.created', 'products.bulk_deleted'] },
+    });
+    expect(await screen.findByText('Endpoint saved')).toBeInTheDocument();
+  });
+
   it('asks before deleting, and deletes nothing when cancelled', async () => {
     const { calls } = fakeApi(({ method }) => (method === 'GET' ? json(page([endpoint()])) : { status: 204 }));
     const user = userEvent.setup({ delay: null });

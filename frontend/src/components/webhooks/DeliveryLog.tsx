@@ -266,7 +266,7 @@ export function DeliveryLog({
                           </Button>
                         </Table.Td>
                         <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                          <Badge color={STATUS_COLOR[d.status]} variant="outline" radius="sm">
+                          <Badge color={STATUS_COLOR[d.status]} variant="outline" radius="sm" style={{ minWidth: 'max-content' }}>
                             {STATUS_LABEL[d.status]}
                           </Badge>
                           {d.status === 'pending' && d.next_attempt_at && (

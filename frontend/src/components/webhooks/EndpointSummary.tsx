@@ -1,7 +1,7 @@
 import { Alert, Badge, Group, Text } from '@mantine/core';
 import { IconAlertTriangle, IconPlugConnectedX } from '@tabler/icons-react';
 import type { WebhookEndpoint } from '../../api/webhooks';
-import { RelativeTime } from './time';
+import { formatAbsolute } from './time';
 
 export function EventBadges({ events }: { events: string[] }) {
   return (
@@ -46,8 +46,8 @@ export function EndpointHealth({ endpoint }: { endpoint: WebhookEndpoint }) {
       <Group gap={6} wrap="nowrap" align="flex-start">
         <IconAlertTriangle size={16} color="var(--mantine-color-orange-7)" aria-hidden style={{ flexShrink: 0, marginTop: 2 }} />
         <Text size="sm">
-          Every attempt has failed since <RelativeTime iso={endpoint.failing_since} />. The endpoint is disabled if this
-          goes on.
+          Every attempt has failed since {formatAbsolute(endpoint.failing_since)}. The endpoint is disabled automatically if
+          this goes on.
         </Text>
       </Group>
     );

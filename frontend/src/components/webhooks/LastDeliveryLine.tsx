@@ -7,7 +7,7 @@ import { RelativeTime } from './time';
 export function AttemptBadge({ success, statusCode }: { success: boolean; statusCode: number | null }) {
   const label = statusCode != null ? String(statusCode) : success ? 'OK' : 'No answer';
   return (
-    <Badge color={success ? OK_COLOR : FAIL_COLOR} variant="filled" radius="sm" style={{ flexShrink: 0 }}>
+    <Badge color={success ? OK_COLOR : FAIL_COLOR} variant="filled" radius="sm" style={{ flexShrink: 0, minWidth: 'max-content' }}>
       <span className="visually-hidden">{success ? 'Succeeded: ' : 'Failed: '}</span>
       {statusCode != null ? `HTTP ${label}` : label}
     </Badge>
@@ -36,7 +36,7 @@ export function LastDeliveryLine({ last }: { last: LastDelivery | null }) {
   }
   return (
     <div>
-      <Group gap={8} wrap="wrap" align="center">
+      <Group gap="sm" wrap="wrap" align="center" style={{ rowGap: 4 }}>
         <Text size="sm" c="dimmed" component="span">
           Last delivery
         </Text>
@@ -44,14 +44,11 @@ export function LastDeliveryLine({ last }: { last: LastDelivery | null }) {
         <Text size="sm" component="span">
           {formatLatency(last.latency_ms)}
         </Text>
-        <Text size="sm" c="dimmed" component="span">
-          ·
-        </Text>
         <Text size="sm" component="span">
           <RelativeTime iso={last.attempted_at} />
         </Text>
-        <Text size="sm" c="dimmed" component="span">
-          · {last.event_type}
+        <Text size="sm" c="dimmed" component="span" ff="monospace">
+          {last.event_type}
         </Text>
       </Group>
       {error && (
