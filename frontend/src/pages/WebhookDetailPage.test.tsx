@@ -153,8 +153,7 @@ describe('WebhookDetailPage', { timeout: 15_000 }, () => {
     });
     const user = userEvent.setup({ delay: null });
     renderDetail();
-    await user.click(await screen.findByRole('button', { name: /More actions/ }));
-    await user.click(await screen.findByRole('menuitem', { name: 'Delete' }));
+    await user.click(await screen.findByRole('button', { name: /^Delete / }));
     await user.click(within(await screen.findByRole('dialog', { name: 'Delete this endpoint?' })).getByRole('button', { name: 'Delete endpoint' }));
     expect(await screen.findByRole('heading', { name: 'All endpoints page' })).toBeInTheDocument();
   });

@@ -293,22 +293,7 @@ describe('WebhooksPage', { timeout: 15_000 }, () => {
     expect(await screen.findByText('Endpoint saved')).toBeInTheDocument();
   });
 
-  it('asks before deleting, and deletes nothing when cancelled', async () => {
-    const { calls } = fakeApi(({ method }) => (method === 'GET' ? json(page([endpoint()])) : { status: 204 }));
-    const user = userEvent.setup({ delay: null });
-    renderPage();
-    const card = await screen.findByRole('article', { name: 'https://hooks.example.com/catalog' });
-
-    await user.click(within(card).getByRole('button', { name: 'More actions: https://hooks.example.com/catalog' }));
-    await user.click(await screen.findByRole('menuitem', { name: 'Delete' }));
-    const confirm = await screen.findByRole('dialog', { name: 'Delete this endpoint?' });
-    expect(within(confirm).getByText(/cannot be undone/)).toBeInTheDocument();
-    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }));
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
-    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
-  });
-
-  it('deletes an endpoint once the confirmation is accepted', async () => {
+  it('asks before deleting, and deletes only once confirmed', async () => {
     let listed = [endpoint()];
     const { calls } = fakeApi(({ method }) => {
       if (method === 'GET') return json(page(listed));
@@ -320,12 +305,19 @@ describe('WebhooksPage', { timeout: 15_000 }, () => {
     const user = userEvent.setup({ delay: null });
     renderPage();
     const card = await screen.findByRole('article', { name: 'https://hooks.example.com/catalog' });
-    await user.click(within(card).getByRole('button', { name: 'More actions: https://hooks.example.com/catalog' }));
-    await user.click(await screen.findByRole('menuitem', { name: 'Delete' }));
-    const confirm = await screen.findByRole('dialog', { name: 'Delete this endpoint?' });
-    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
-    await user.click(within(confirm).getByRole('button', { name: 'Delete endpoint' }));
+    const remove = within(card).getByRole('button', { name: 'Delete https://hooks.example.com/catalog' });
 
+    await user.click(remove);
+    let confirm = await screen.findByRole('dialog', { name: 'Delete this endpoint?' });
+    expect(within(confirm).getByText(/cannot be undone/)).toBeInTheDocument();
+    expect(within(confirm).getByRole('button', { name: 'Cancel' })).toHaveFocus(); // the safe choice first
+    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(0);
+
+    await user.click(remove);
+    confirm = await screen.findByRole('dialog', { name: 'Delete this endpoint?' });
+    await user.click(within(confirm).getByRole('button', { name: 'Delete endpoint' }));
     await waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1));
     expect(calls.find((c) => c.method === 'DELETE')?.path).toBe(`/webhooks/${endpoint().id}`);
     expect(await screen.findByText('Endpoint deleted')).toBeInTheDocument();
@@ -360,8 +352,7 @@ describe('WebhooksPage', { timeout: 15_000 }, () => {
     const user = userEvent.setup({ delay: null });
     renderPage();
     const card = await screen.findByRole('article', { name: 'https://hooks.example.com/catalog' });
-    await user.click(within(card).getByRole('button', { name: /More actions/ }));
-    await user.click(await screen.findByRole('menuitem', { name: 'Rotate secret' }));
+    await user.click(within(card).getByRole('button', { name: /Rotate secret/ }));
     const confirm = await screen.findByRole('dialog', { name: 'Rotate the signing secret?' });
     expect(calls.some((c) => c.path.endsWith('/rotate-secret'))).toBe(false);
     await user.click(within(confirm).getByRole('button', { name: 'Rotate secret' }));

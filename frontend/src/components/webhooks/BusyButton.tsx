@@ -12,7 +12,7 @@ export function BusyButton({
   onClick,
   children,
   ...props
-}: ButtonProps & { busy: boolean; icon: ReactNode; onClick: () => void; children: ReactNode }) {
+}: ButtonProps & { busy: boolean; icon: ReactNode; onClick: () => void; children: ReactNode; 'aria-label'?: string }) {
   return (
     <Button
       {...props}

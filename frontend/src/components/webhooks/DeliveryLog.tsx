@@ -304,8 +304,9 @@ export function DeliveryLog({
                             disabled={!endpoint.enabled}
                             busy={resend.isPending && resend.variables?.id === d.id}
                             onClick={() => resend.mutate(d)}
+                            aria-label={`Re-send ${d.event_type} delivery ${d.id.slice(0, 8)}`}
                           >
-                            Re-send<span className="visually-hidden"> {d.event_type} delivery {d.id.slice(0, 8)}</span>
+                            Re-send
                           </BusyButton>
                         </Table.Td>
                       </Table.Tr>

@@ -1,8 +1,8 @@
-import { ActionIcon, Button, Code, Group, Menu, Stack, Text } from '@mantine/core';
+import { Button, Code, Group, Stack, Text } from '@mantine/core';
 import { notify } from './notify';
-import { IconDots, IconKey, IconList, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
+import { IconKey, IconList, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import {
   WEBHOOKS_KEY,
@@ -37,7 +37,10 @@ export function EndpointActions({
   const [confirm, setConfirm] = useState<'delete' | 'rotate' | null>(null);
   const [revealed, setRevealed] = useState<RevealedSecret | null>(null);
   const [result, setResult] = useState<PingResult | null>(null);
-  const forUrl = <span className="visually-hidden"> {endpoint.url}</span>;
+  // The new secret opens as the confirmation closes: focus goes back to Rotate secret after it.
+  const rotateButton = useRef<HTMLButtonElement>(null);
+  // Every card has these buttons: their names say which endpoint (and start with the visible label).
+  const named = (label: string) => ({ 'aria-label': `${label} ${endpoint.url}` });
 
   const test = useMutation({
     mutationFn: () => testWebhook(endpoint.id),
@@ -80,8 +83,9 @@ export function EndpointActions({
           icon={<IconSend size={14} aria-hidden />}
           busy={test.isPending}
           onClick={() => test.mutate()}
+          {...named('Send test')}
         >
-          Send test{forUrl}
+          Send test
         </BusyButton>
         {withDeliveriesLink && (
           <Button
@@ -90,28 +94,40 @@ export function EndpointActions({
             component={Link}
             to={`/webhooks/${endpoint.id}`}
             leftSection={<IconList size={14} aria-hidden />}
+            {...named('Deliveries')}
           >
-            Deliveries{forUrl}
+            Deliveries
           </Button>
         )}
-        <Button size="xs" variant="default" leftSection={<IconPencil size={14} aria-hidden />} onClick={() => setEditing(true)}>
-          Edit{forUrl}
+        <Button
+          size="xs"
+          variant="default"
+          leftSection={<IconPencil size={14} aria-hidden />}
+          onClick={() => setEditing(true)}
+          {...named('Edit')}
+        >
+          Edit
         </Button>
-        <Menu position="bottom-end" withinPortal>
-          <Menu.Target>
-            <ActionIcon variant="default" size={30} aria-label={`More actions: ${endpoint.url}`}>
-              <IconDots size={16} aria-hidden />
-            </ActionIcon>
-          </Menu.Target>
-          <Menu.Dropdown>
-            <Menu.Item leftSection={<IconKey size={14} aria-hidden />} onClick={() => setConfirm('rotate')}>
-              Rotate secret
-            </Menu.Item>
-            <Menu.Item color="red" leftSection={<IconTrash size={14} aria-hidden />} onClick={() => setConfirm('delete')}>
-              Delete
-            </Menu.Item>
-          </Menu.Dropdown>
-        </Menu>
+        <Button
+          ref={rotateButton}
+          size="xs"
+          variant="default"
+          leftSection={<IconKey size={14} aria-hidden />}
+          onClick={() => setConfirm('rotate')}
+          {...named('Rotate secret')}
+        >
+          Rotate secret
+        </Button>
+        <Button
+          size="xs"
+          variant="subtle"
+          color="red"
+          leftSection={<IconTrash size={14} aria-hidden />}
+          onClick={() => setConfirm('delete')}
+          {...named('Delete')}
+        >
+          Delete
+        </Button>
       </Group>
 
       {result && <TestResult result={result} onClose={() => setResult(null)} />}
@@ -144,7 +160,7 @@ export function EndpointActions({
           period (24 hours unless configured otherwise), so update your receiver before then.
         </Text>
       </ConfirmModal>
-      <SecretModal revealed={revealed} onClose={() => setRevealed(null)} />
+      <SecretModal revealed={revealed} onClose={() => setRevealed(null)} returnFocusTo={rotateButton} />
     </Stack>
   );
 }

@@ -1,5 +1,6 @@
 import { Alert, Button, Code, CopyButton, Flex, Group, Modal, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
+import type { RefObject } from 'react';
 import { MODAL_PROPS } from './style';
 import { formatAbsolute } from './time';
 
@@ -16,7 +17,16 @@ export interface RevealedSecret {
  * rotate-secret. It lives in this modal's props only (never in the query cache), so closing the
  * modal forgets it.
  */
-export function SecretModal({ revealed, onClose }: { revealed: RevealedSecret | null; onClose: () => void }) {
+export function SecretModal({
+  revealed,
+  onClose,
+  returnFocusTo,
+}: {
+  revealed: RevealedSecret | null;
+  onClose: () => void;
+  /** Where focus goes back to when it closes: it opens as another modal closes, whose button is gone. */
+  returnFocusTo?: RefObject<HTMLElement | null>;
+}) {
   return (
     <Modal
       {...MODAL_PROPS}
@@ -25,6 +35,8 @@ export function SecretModal({ revealed, onClose }: { revealed: RevealedSecret | 
       title={revealed?.reason === 'rotated' ? 'New signing secret' : 'Endpoint added: its signing secret'}
       closeOnClickOutside={false}
       size="lg"
+      returnFocus={!returnFocusTo}
+      onExitTransitionEnd={() => returnFocusTo?.current?.focus()}
     >
       {revealed && (
         <Stack gap="md">
