@@ -66,7 +66,7 @@ export function WebhooksPage() {
           <Text c="dimmed">
             Endpoints that receive catalog and import events, signed (
             <Anchor href="https://www.standardwebhooks.com/" target="_blank" rel="noreferrer" underline="always">
-              Standard Webhooks
+              Standard Webhooks<span className="visually-hidden"> (opens in a new tab)</span>
             </Anchor>
             ) and retried.
           </Text>

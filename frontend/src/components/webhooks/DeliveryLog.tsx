@@ -13,7 +13,6 @@ import {
   Table,
   Text,
 } from '@mantine/core';
-import { notify } from './notify';
 import { IconAlertTriangle, IconChevronDown, IconChevronRight, IconRefresh } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
@@ -29,6 +28,7 @@ import { BusyButton } from './BusyButton';
 import { ERROR_TEXT, FAIL_COLOR, OK_COLOR, PENDING_COLOR } from './style';
 import { AttemptBadge, formatLatency, meaningfulError } from './LastDeliveryLine';
 import { RelativeTime, formatAbsolute, formatRelative } from './time';
+import { notify } from './notify';
 
 export const DELIVERIES_PAGE_SIZE = 20;
 

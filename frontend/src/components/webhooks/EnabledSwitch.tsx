@@ -1,7 +1,7 @@
 import { Switch } from '@mantine/core';
-import { notify } from './notify';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { WEBHOOKS_KEY, updateWebhook, type WebhookEndpoint } from '../../api/webhooks';
+import { notify } from './notify';
 
 /** Turns delivery to an endpoint on or off at once (PATCH enabled); enabling clears disabled_reason. */
 export function EnabledSwitch({ endpoint }: { endpoint: WebhookEndpoint }) {

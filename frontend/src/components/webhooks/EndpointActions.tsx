@@ -1,5 +1,4 @@
 import { Button, Code, Group, Stack, Text } from '@mantine/core';
-import { notify } from './notify';
 import { IconKey, IconList, IconPencil, IconSend, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
@@ -17,6 +16,7 @@ import { ConfirmModal } from './ConfirmModal';
 import { EndpointFormModal } from './EndpointFormModal';
 import { SecretModal, type RevealedSecret } from './SecretModal';
 import { TestResult } from './TestResult';
+import { notify } from './notify';
 
 /**
  * What can be done to one endpoint: send a test ping (its result shown right below), open its

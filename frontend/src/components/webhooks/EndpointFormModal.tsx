@@ -1,5 +1,4 @@
 import { Alert, Button, Checkbox, Group, Modal, SimpleGrid, Stack, Switch, TextInput, Textarea } from '@mantine/core';
-import { notify } from './notify';
 import { MODAL_PROPS } from './style';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -15,6 +14,7 @@ import {
   type WebhookEndpointPatch,
   type WebhookEventType,
 } from '../../api/webhooks';
+import { notify } from './notify';
 
 const MAX_URL = 2048;
 const MAX_DESCRIPTION = 500;
