@@ -6,6 +6,8 @@ import { NavLink as RouterNavLink, Outlet, createBrowserRouter, useLocation, typ
 import { ImportPage } from './pages/ImportPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
+import { WebhookDetailPage } from './pages/WebhookDetailPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 
 const NAV = [
   { to: '/', label: 'Import', icon: IconFileImport, end: true },
@@ -110,14 +112,8 @@ export const routes: RouteObject[] = [
           </PlaceholderPage>
         ),
       },
-      {
-        path: 'webhooks',
-        element: (
-          <PlaceholderPage title="Webhooks" icon={<IconWebhook size={40} stroke={1.5} aria-hidden />}>
-            Webhook endpoints, their tests and delivery logs arrive here with the webhooks API.
-          </PlaceholderPage>
-        ),
-      },
+      { path: 'webhooks', element: <WebhooksPage /> },
+      { path: 'webhooks/:id', element: <WebhookDetailPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
