@@ -27,7 +27,7 @@ describe('app shell', () => {
 
     await userEvent.click(within(nav).getByRole('link', { name: 'Products' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Products' })).toBeInTheDocument();
-    expect(screen.getByText(/arrives here with the catalog API/)).toBeInTheDocument();
+    expect(screen.getByRole('search', { name: 'Filter products' })).toBeInTheDocument();
     expect(within(nav).getByRole('link', { name: 'Products' })).toHaveAttribute('aria-current', 'page');
     expect(screen.getByRole('main')).toHaveFocus();
   });

@@ -6,6 +6,7 @@ import { NavLink as RouterNavLink, Outlet, createBrowserRouter, useLocation, typ
 import { ImportPage } from './pages/ImportPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
+import { ProductsPage } from './pages/ProductsPage';
 
 const NAV = [
   { to: '/', label: 'Import', icon: IconFileImport, end: true },
@@ -101,15 +102,7 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <ImportPage /> },
       { path: 'imports', element: <ImportsPage /> },
-      {
-        path: 'products',
-        element: (
-          <PlaceholderPage title="Products" icon={<IconPackage size={40} stroke={1.5} aria-hidden />}>
-            Browsing, filtering and editing the catalog arrives here with the catalog API. Imported products are already
-            stored; their counts are on each import.
-          </PlaceholderPage>
-        ),
-      },
+      { path: 'products', element: <ProductsPage /> },
       {
         path: 'webhooks',
         element: (

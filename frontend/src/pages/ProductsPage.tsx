@@ -1,0 +1,217 @@
+import { Alert, Anchor, Button, Card, Group, Loader, NativeSelect, Pagination, Stack, Text, Title } from '@mantine/core';
+import { IconAlertTriangle, IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { exportCsvUrl, listProducts, productKeys, type Product, type ProductList, type ProductSort } from '../api/catalogClient';
+import { BulkDeleteModal } from '../components/products/BulkDeleteModal';
+import { DeleteProductModal } from '../components/products/DeleteProductModal';
+import { ProductFilters } from '../components/products/ProductFilters';
+import { ProductFormModal } from '../components/products/ProductFormModal';
+import { ProductHistoryDrawer } from '../components/products/ProductHistoryDrawer';
+import { ProductsTable } from '../components/products/ProductsTable';
+import { FIRST_ORDER, PAGE_SIZES, hasFilters, listQuery, useProductsView } from '../components/products/productsView';
+import { formatCount } from '../lib/format';
+import { usePageTitle } from '../lib/usePageTitle';
+
+type FormState = { product: Product | null } | null;
+
+/** "1,234 products" or, when the API estimated it, "about 500,000 products". */
+export function totalText(list: Pick<ProductList, 'total' | 'total_is_estimate'>): string {
+  const noun = list.total === 1 ? 'product' : 'products';
+  return `${list.total_is_estimate ? 'about ' : ''}${formatCount(list.total)} ${noun}`;
+}
+
+function EmptyCard({ icon, title, children }: { icon: ReactNode; title: string; children: ReactNode }) {
+  return (
+    <Card withBorder radius="md" padding="xl">
+      <Stack align="center" gap="sm" py="lg">
+        {icon}
+        <Text fw={500}>{title}</Text>
+        {children}
+      </Stack>
+    </Card>
+  );
+}
+
+export function ProductsPage() {
+  usePageTitle('Products');
+  const [view, update] = useProductsView();
+  const query = useMemo(() => listQuery(view), [view]);
+  const list = useQuery({
+    queryKey: productKeys.list(query),
+    queryFn: ({ signal }) => listProducts(query, signal),
+    // The previous page stays on screen while the next one loads: no flash of an empty table.
+    placeholderData: keepPreviousData,
+  });
+  const [form, setForm] = useState<FormState>(null);
+  const [deleting, setDeleting] = useState<Product | null>(null);
+  const [historyOf, setHistoryOf] = useState<Product | null>(null);
+  const [bulkOpen, setBulkOpen] = useState(false);
+
+  const filtered = hasFilters(view);
+  const clearFilters = useCallback(
+    () => update({ sku: '', name: '', description: '', active: 'all' }),
+    [update],
+  );
+  const onSort = useCallback(
+    (key: ProductSort) =>
+      update({ sort: key, order: view.sort === key ? (view.order === 'asc' ? 'desc' : 'asc') : FIRST_ORDER[key] }),
+    [update, view.sort, view.order],
+  );
+
+  const data = list.data;
+  const pages = data ? Math.max(1, Math.ceil(data.total / view.limit)) : 1;
+  const catalogEmpty = !!data && data.total === 0 && !filtered && !list.isPlaceholderData;
+
+  let content: ReactNode;
+  if (list.isError) {
+    content = (
+      <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the products" role="alert">
+        <Stack gap="sm" align="flex-start">
+          <Text size="sm">{list.error.message}</Text>
+          <Button size="xs" variant="light" color="red" onClick={() => list.refetch()} loading={list.isFetching}>
+            Try again
+          </Button>
+        </Stack>
+      </Alert>
+    );
+  } else if (catalogEmpty) {
+    content = (
+      <EmptyCard icon={<IconPackage size={40} stroke={1.5} color="var(--mantine-color-dimmed)" aria-hidden />} title="No products yet">
+        <Text size="sm" c="dimmed" ta="center" maw={440}>
+          Import a CSV file to fill the catalog, or add a product by hand.
+        </Text>
+        <Group gap="sm" justify="center">
+          <Button component={Link} to="/" leftSection={<IconFileImport size={16} aria-hidden />}>
+            Import a file
+          </Button>
+          <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ product: null })}>
+            New product
+          </Button>
+        </Group>
+      </EmptyCard>
+    );
+  } else if (data && data.total === 0 && !list.isPlaceholderData) {
+    content = (
+      <EmptyCard icon={<IconFilterOff size={40} stroke={1.5} color="var(--mantine-color-dimmed)" aria-hidden />} title="No products match these filters">
+        <Button variant="light" onClick={clearFilters}>
+          Clear filters
+        </Button>
+      </EmptyCard>
+    );
+  } else if (data && data.items.length === 0 && !list.isPlaceholderData) {
+    // An estimated total can promise more pages than there are.
+    content = (
+      <EmptyCard icon={<IconPackage size={40} stroke={1.5} color="var(--mantine-color-dimmed)" aria-hidden />} title={`Page ${formatCount(view.page)} is past the end of the list`}>
+        <Button variant="light" onClick={() => update({ page: 1 })}>
+          Go to the first page
+        </Button>
+      </EmptyCard>
+    );
+  } else {
+    const caption = data
+      ? `${totalText(data)}, page ${formatCount(view.page)} of ${data.total_is_estimate ? 'about ' : ''}${formatCount(pages)}`
+      : 'Loading products';
+    content = (
+      <Stack gap="xs">
+        <Card withBorder radius="md" padding={0}>
+          <ProductsTable
+            products={data?.items}
+            skeletonRows={Math.min(view.limit, 10)}
+            stale={list.isPlaceholderData}
+            caption={caption}
+            sort={view.sort}
+            order={view.order}
+            onSort={onSort}
+            onEdit={(product) => setForm({ product })}
+            onDelete={setDeleting}
+            onHistory={setHistoryOf}
+          />
+        </Card>
+        <Group justify="space-between" gap="sm" mt="xs" wrap="wrap">
+          <NativeSelect
+            label="Rows per page"
+            size="xs"
+            value={String(view.limit)}
+            onChange={(event) => update({ limit: Number(event.currentTarget.value) })}
+            data={PAGE_SIZES.map((n) => String(n))}
+            w={110}
+          />
+          {pages > 1 && (
+            <Pagination
+              total={pages}
+              value={Math.min(view.page, pages)}
+              onChange={(page) => update({ page })}
+              siblings={1}
+              boundaries={1}
+              size="sm"
+              getControlProps={(control) => ({
+                'aria-label': control === 'previous' ? 'Previous page' : control === 'next' ? 'Next page' : undefined,
+              })}
+              getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
+            />
+          )}
+        </Group>
+      </Stack>
+    );
+  }
+
+  return (
+    <Stack gap="lg">
+      <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
+        <div>
+          <Title order={1}>Products</Title>
+          <Text c="dimmed">The catalog: find, edit and delete products, and see every change.</Text>
+        </div>
+        <Group gap="sm">
+          {!catalogEmpty && (
+            <Button variant="default" color="red" leftSection={<IconTrash size={16} aria-hidden />} onClick={() => setBulkOpen(true)}>
+              Delete all…
+            </Button>
+          )}
+          <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ product: null })}>
+            New product
+          </Button>
+        </Group>
+      </Group>
+
+      {!catalogEmpty && (
+        <ProductFilters view={view} onChange={update} onClear={clearFilters} filtered={filtered} />
+      )}
+
+      {!catalogEmpty && !list.isError && (
+        <Group justify="space-between" gap="xs" mb={-8} wrap="wrap">
+          {/* Announced politely, so that a screen reader hears what a filter found. */}
+          <Group gap="xs" role="status" aria-live="polite" aria-label="Products found">
+            <Text size="sm" fw={500}>
+              {data ? totalText(data) : 'Loading products…'}
+            </Text>
+            {data && pages > 1 && (
+              <Text size="sm" c="dimmed">
+                · page {formatCount(Math.min(view.page, pages))} of {data.total_is_estimate ? 'about ' : ''}
+                {formatCount(pages)}
+              </Text>
+            )}
+            {list.isFetching && data && <Loader size={14} aria-label="Updating" />}
+          </Group>
+          {data && data.total > 0 && (
+            <Anchor href={exportCsvUrl(query)} download size="sm">
+              <Group gap={4} component="span" wrap="nowrap">
+                <IconDownload size={14} aria-hidden />
+                Export {filtered ? 'matching products' : 'all'} as CSV
+              </Group>
+            </Anchor>
+          )}
+        </Group>
+      )}
+
+      {content}
+
+      <ProductFormModal opened={form !== null} product={form?.product ?? null} onClose={() => setForm(null)} />
+      <DeleteProductModal product={deleting} onClose={() => setDeleting(null)} />
+      <ProductHistoryDrawer product={historyOf} onClose={() => setHistoryOf(null)} />
+      <BulkDeleteModal opened={bulkOpen} onClose={() => setBulkOpen(false)} />
+    </Stack>
+  );
+}
