@@ -1,20 +1,27 @@
 import { Alert, Anchor, Button, Card, Group, Loader, NativeSelect, Pagination, Stack, Text, Title } from '@mantine/core';
 import { IconAlertTriangle, IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
+import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ComponentProps, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { exportCsvUrl, listProducts, productKeys, type Product, type ProductList, type ProductSort } from '../api/catalogClient';
+import { exportCsvUrl, listProducts, productKeys, type Product, type ProductList, type ProductSort, type SortOrder } from '../api/catalogClient';
 import { BulkDeleteModal } from '../components/products/BulkDeleteModal';
 import { DeleteProductModal } from '../components/products/DeleteProductModal';
 import { ProductFilters } from '../components/products/ProductFilters';
 import { ProductFormModal } from '../components/products/ProductFormModal';
 import { ProductHistoryDrawer } from '../components/products/ProductHistoryDrawer';
-import { ProductsTable } from '../components/products/ProductsTable';
+import { ProductCards, ProductsTable } from '../components/products/ProductsTable';
+import classes from '../components/products/products.module.css';
 import { FIRST_ORDER, PAGE_SIZES, hasFilters, listQuery, useProductsView } from '../components/products/productsView';
 import { formatCount } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
 
-type FormState = { product: Product | null } | null;
+/** `product` stays set while a modal closes, so that its content does not change during the transition. */
+interface Target {
+  open: boolean;
+  product: Product | null;
+}
+const CLOSED: Target = { open: false, product: null };
 
 /** "1,234 products" or, when the API estimated it, "about 500,000 products". */
 export function totalText(list: Pick<ProductList, 'total' | 'total_is_estimate'>): string {
@@ -44,9 +51,9 @@ export function ProductsPage() {
     // The previous page stays on screen while the next one loads: no flash of an empty table.
     placeholderData: keepPreviousData,
   });
-  const [form, setForm] = useState<FormState>(null);
-  const [deleting, setDeleting] = useState<Product | null>(null);
-  const [historyOf, setHistoryOf] = useState<Product | null>(null);
+  const [form, setForm] = useState<Target>(CLOSED);
+  const [deleting, setDeleting] = useState<Target>(CLOSED);
+  const [historyOf, setHistoryOf] = useState<Target>(CLOSED);
   const [bulkOpen, setBulkOpen] = useState(false);
 
   const filtered = hasFilters(view);
@@ -55,10 +62,15 @@ export function ProductsPage() {
     [update],
   );
   const onSort = useCallback(
-    (key: ProductSort) =>
-      update({ sort: key, order: view.sort === key ? (view.order === 'asc' ? 'desc' : 'asc') : FIRST_ORDER[key] }),
+    (key: ProductSort, order?: SortOrder) =>
+      update({
+        sort: key,
+        order: order ?? (view.sort === key ? (view.order === 'asc' ? 'desc' : 'asc') : FIRST_ORDER[key]),
+      }),
     [update, view.sort, view.order],
   );
+  // Below Mantine's sm breakpoint (where the navigation collapses too): cards instead of a wide table.
+  const narrow = useMediaQuery('(max-width: 47.99em)');
 
   const data = list.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / view.limit)) : 1;
@@ -86,7 +98,7 @@ export function ProductsPage() {
           <Button component={Link} to="/" leftSection={<IconFileImport size={16} aria-hidden />}>
             Import a file
           </Button>
-          <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ product: null })}>
+          <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ open: true, product: null })}>
             New product
           </Button>
         </Group>
@@ -113,22 +125,27 @@ export function ProductsPage() {
     const caption = data
       ? `${totalText(data)}, page ${formatCount(view.page)} of ${data.total_is_estimate ? 'about ' : ''}${formatCount(pages)}`
       : 'Loading products';
+    const listingProps: ComponentProps<typeof ProductsTable> = {
+      products: data?.items,
+      skeletonRows: Math.min(view.limit, 10),
+      stale: list.isPlaceholderData,
+      caption,
+      sort: view.sort,
+      order: view.order,
+      onSort,
+      onEdit: (product) => setForm({ open: true, product }),
+      onDelete: (product) => setDeleting({ open: true, product }),
+      onHistory: (product) => setHistoryOf({ open: true, product }),
+    };
     content = (
       <Stack gap="xs">
-        <Card withBorder radius="md" padding={0}>
-          <ProductsTable
-            products={data?.items}
-            skeletonRows={Math.min(view.limit, 10)}
-            stale={list.isPlaceholderData}
-            caption={caption}
-            sort={view.sort}
-            order={view.order}
-            onSort={onSort}
-            onEdit={(product) => setForm({ product })}
-            onDelete={setDeleting}
-            onHistory={setHistoryOf}
-          />
-        </Card>
+        {!narrow ? (
+          <Card withBorder radius="md" padding={0}>
+            <ProductsTable {...listingProps} />
+          </Card>
+        ) : (
+          <ProductCards {...listingProps} />
+        )}
         <Group justify="space-between" gap="sm" mt="xs" wrap="wrap">
           <NativeSelect
             label="Rows per page"
@@ -158,7 +175,7 @@ export function ProductsPage() {
   }
 
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" className={classes.scope}>
       <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
         <div>
           <Title order={1}>Products</Title>
@@ -166,11 +183,11 @@ export function ProductsPage() {
         </div>
         <Group gap="sm">
           {!catalogEmpty && (
-            <Button variant="default" color="red" leftSection={<IconTrash size={16} aria-hidden />} onClick={() => setBulkOpen(true)}>
+            <Button variant="default" leftSection={<IconTrash size={16} color="var(--mantine-color-red-7)" aria-hidden />} onClick={() => setBulkOpen(true)}>
               Delete all…
             </Button>
           )}
-          <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ product: null })}>
+          <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ open: true, product: null })}>
             New product
           </Button>
         </Group>
@@ -208,9 +225,17 @@ export function ProductsPage() {
 
       {content}
 
-      <ProductFormModal opened={form !== null} product={form?.product ?? null} onClose={() => setForm(null)} />
-      <DeleteProductModal product={deleting} onClose={() => setDeleting(null)} />
-      <ProductHistoryDrawer product={historyOf} onClose={() => setHistoryOf(null)} />
+      <ProductFormModal opened={form.open} product={form.product} onClose={() => setForm((f) => ({ ...f, open: false }))} />
+      <DeleteProductModal
+        opened={deleting.open}
+        product={deleting.product}
+        onClose={() => setDeleting((d) => ({ ...d, open: false }))}
+      />
+      <ProductHistoryDrawer
+        opened={historyOf.open}
+        product={historyOf.product}
+        onClose={() => setHistoryOf((h) => ({ ...h, open: false }))}
+      />
       <BulkDeleteModal opened={bulkOpen} onClose={() => setBulkOpen(false)} />
     </Stack>
   );

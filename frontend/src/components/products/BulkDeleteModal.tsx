@@ -1,11 +1,12 @@
 import { Alert, Button, Group, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { deleteAllProducts, listProducts, productKeys } from '../../api/catalogClient';
 import { formatCount } from '../../lib/format';
+import { notify } from './notify';
+import classes from './products.module.css';
 
 export const CONFIRM_WORD = 'DELETE';
 
@@ -33,7 +34,7 @@ export function BulkDeleteModal({ opened, onClose }: Props) {
   const mutation = useMutation({
     mutationFn: deleteAllProducts,
     onSuccess: ({ deleted }) => {
-      notifications.show({
+      notify({
         color: 'green',
         title: 'Catalog emptied',
         message: `${formatCount(deleted)} ${plural(deleted)} deleted.`,
@@ -42,7 +43,7 @@ export function BulkDeleteModal({ opened, onClose }: Props) {
       close();
     },
     onError: (error) => {
-      notifications.show({ color: 'red', title: 'Could not delete the products', message: error.message });
+      notify({ color: 'red', title: 'Could not delete the products', message: error.message, overModal: true });
     },
   });
 
@@ -58,6 +59,8 @@ export function BulkDeleteModal({ opened, onClose }: Props) {
 
   return (
     <Modal
+      className={classes.scope}
+      classNames={{ title: classes.title }}
       opened={opened}
       onClose={close}
       title="Delete all products?"
@@ -85,8 +88,8 @@ export function BulkDeleteModal({ opened, onClose }: Props) {
                 <Text span fw={700}>
                   {howMany}
                 </Text>{' '}
-                will be deleted from the catalog, whatever the filters show. Their history stays readable. An import running
-                now goes on, and its later batches add their products again.
+                will be deleted: the whole catalog, not only the products the filters show. Their history stays readable.
+                An import still running goes on, and its later batches add their products again.
               </>
             )}
           </Alert>

@@ -1,33 +1,35 @@
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { deleteProduct, productKeys, type Product } from '../../api/catalogClient';
 import { ApiError } from '../../api/client';
+import { notify } from './notify';
+import classes from './products.module.css';
 
 interface Props {
+  opened: boolean;
   product: Product | null;
   onClose: () => void;
 }
 
-export function DeleteProductModal({ product, onClose }: Props) {
+export function DeleteProductModal({ opened, product, onClose }: Props) {
   const queryClient = useQueryClient();
   const mutation = useMutation({
     mutationFn: (p: Product) => deleteProduct(p.id),
     onSuccess: (_, p) => {
-      notifications.show({ color: 'green', title: 'Product deleted', message: `${p.sku} · ${p.name}` });
+      notify({ color: 'green', title: 'Product deleted', message: `${p.sku} · ${p.name}` });
       void queryClient.invalidateQueries({ queryKey: productKeys.all });
       close();
     },
     onError: (error, p) => {
       if (error instanceof ApiError && error.status === 404) {
         // Someone else deleted it first: the outcome the user asked for.
-        notifications.show({ color: 'gray', title: 'Already deleted', message: `${p.sku} had been deleted already.` });
+        notify({ color: 'gray', title: 'Already deleted', message: `${p.sku} had been deleted already.` });
         void queryClient.invalidateQueries({ queryKey: productKeys.all });
         close();
         return;
       }
-      notifications.show({ color: 'red', title: 'Could not delete the product', message: error.message });
+      notify({ color: 'red', title: 'Could not delete the product', message: error.message, overModal: true });
     },
   });
 
@@ -37,7 +39,14 @@ export function DeleteProductModal({ product, onClose }: Props) {
   }
 
   return (
-    <Modal opened={product !== null} onClose={close} title="Delete this product?" closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal
+      className={classes.scope}
+      classNames={{ title: classes.title }}
+      opened={opened}
+      onClose={close}
+      title="Delete this product?"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       {product && (
         <Stack gap="sm">
           <Text size="sm">

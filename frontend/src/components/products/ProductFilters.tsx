@@ -69,7 +69,7 @@ function DebouncedFilter({
 export function ProductFilters({ view, onChange, onClear, filtered }: Props) {
   return (
     <form role="search" aria-label="Filter products" onSubmit={(event) => event.preventDefault()}>
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
+      <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
         <DebouncedFilter field="sku" label="SKU" placeholder="contains…" value={view.sku} onChange={onChange} />
         <DebouncedFilter field="name" label="Name" placeholder="contains…" value={view.name} onChange={onChange} />
         <DebouncedFilter

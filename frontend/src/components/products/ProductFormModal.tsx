@@ -1,6 +1,5 @@
 import { Alert, Button, Center, Group, Loader, Modal, Stack, Switch, Text, TextInput, Textarea } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconRefresh } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
@@ -15,6 +14,8 @@ import {
   type VersionedProduct,
 } from '../../api/catalogClient';
 import { ApiError } from '../../api/client';
+import { notify } from './notify';
+import classes from './products.module.css';
 
 const FIELDS = ['sku', 'name', 'description', 'price', 'active'] as const;
 type Field = (typeof FIELDS)[number];
@@ -125,14 +126,14 @@ function ProductForm({ current, onDone, onCancel, onReload, reloading }: FormPro
     },
     onSuccess: ({ product, changed }) => {
       if (changed) {
-        notifications.show({
+        notify({
           color: 'green',
           title: editing ? 'Product saved' : 'Product created',
           message: `${product.sku} · ${product.name}`,
         });
         void queryClient.invalidateQueries({ queryKey: productKeys.all });
       } else {
-        notifications.show({ color: 'gray', title: 'Nothing to save', message: 'No field was changed.' });
+        notify({ color: 'gray', title: 'Nothing to save', message: 'No field was changed.' });
       }
       onDone();
     },
@@ -163,7 +164,12 @@ function ProductForm({ current, onDone, onCancel, onReload, reloading }: FormPro
       } else {
         setProblem({ kind: 'other', message: unplaced.length ? unplaced.join(' ') : error.message });
       }
-      notifications.show({ color: 'red', title: editing ? 'Could not save the product' : 'Could not create the product', message: summary });
+      notify({
+        color: 'red',
+        title: editing ? 'Could not save the product' : 'Could not create the product',
+        message: summary,
+        overModal: true,
+      });
     },
   });
 
@@ -235,13 +241,13 @@ function ProductForm({ current, onDone, onCancel, onReload, reloading }: FormPro
         <TextInput
           ref={ref('price')}
           label="Price"
-          description="A decimal with up to 4 decimals, e.g. 39.90. Leave empty for no price."
+          description="Up to 4 decimals, e.g. 39.90; empty for no price."
           inputMode="decimal"
           value={values.price}
           onChange={(e) => set('price', e.currentTarget.value)}
           error={errors.price}
           autoComplete="off"
-          w={{ base: '100%', xs: 240 }}
+          w={{ base: '100%', xs: 320 }}
         />
         <Switch
           ref={ref('active') as (el: HTMLInputElement | null) => void}
@@ -272,36 +278,36 @@ interface Props {
   onClose: () => void;
 }
 
-/** Create or edit a product. Editing reads the product first, for its current values and ETag. */
-export function ProductFormModal({ opened, product, onClose }: Props) {
-  const narrow = useMediaQuery('(max-width: 36em)');
-  const id = product?.id ?? 0;
+/**
+ * Editing reads the product first, for its current values and ETag. Mounted only while the
+ * modal is open, so that every opening reads the product afresh (gcTime 0: nothing kept).
+ */
+function EditBody({ product, onClose }: { product: Product; onClose: () => void }) {
   const detail = useQuery({
-    queryKey: productKeys.detail(id),
-    queryFn: ({ signal }) => getProduct(id, signal),
-    enabled: opened && product !== null,
+    queryKey: productKeys.detail(product.id),
+    queryFn: ({ signal }) => getProduct(product.id, signal),
     staleTime: 0,
     gcTime: 0,
   });
-
-  let body;
-  if (product === null) {
-    body = <ProductForm current={null} onDone={onClose} onCancel={onClose} onReload={() => {}} reloading={false} />;
-  } else if (detail.isPending) {
-    body = (
+  if (detail.isPending) {
+    return (
       <Center py="xl">
         <Loader aria-label="Loading the product" />
       </Center>
     );
-  } else if (detail.isError) {
-    body = (
+  }
+  if (detail.isError) {
+    const gone = detail.error instanceof ApiError && detail.error.status === 404;
+    return (
       <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the product" role="alert">
         <Stack gap="sm" align="flex-start">
-          <Text size="sm">{detail.error instanceof ApiError && detail.error.status === 404 ? 'This product has been deleted.' : detail.error.message}</Text>
+          <Text size="sm">{gone ? 'This product has been deleted.' : detail.error.message}</Text>
           <Group gap="xs">
-            <Button size="xs" variant="light" color="red" onClick={() => detail.refetch()} loading={detail.isFetching}>
-              Try again
-            </Button>
+            {!gone && (
+              <Button size="xs" variant="light" color="red" onClick={() => detail.refetch()} loading={detail.isFetching}>
+                Try again
+              </Button>
+            )}
             <Button size="xs" variant="default" onClick={onClose}>
               Close
             </Button>
@@ -309,22 +315,27 @@ export function ProductFormModal({ opened, product, onClose }: Props) {
         </Stack>
       </Alert>
     );
-  } else {
-    body = (
-      // A new version read (Reload after a 412) starts the form afresh from it.
-      <ProductForm
-        key={detail.data.etag ?? detail.dataUpdatedAt}
-        current={detail.data}
-        onDone={onClose}
-        onCancel={onClose}
-        onReload={() => void detail.refetch()}
-        reloading={detail.isFetching}
-      />
-    );
   }
+  return (
+    // A new version read (Reload after a 412) starts the form afresh from it.
+    <ProductForm
+      key={detail.data.etag ?? detail.dataUpdatedAt}
+      current={detail.data}
+      onDone={onClose}
+      onCancel={onClose}
+      onReload={() => void detail.refetch()}
+      reloading={detail.isFetching}
+    />
+  );
+}
 
+/** Create (product null) or edit a product. */
+export function ProductFormModal({ opened, product, onClose }: Props) {
+  const narrow = useMediaQuery('(max-width: 36em)');
   return (
     <Modal
+      className={classes.scope}
+      classNames={{ title: classes.title }}
       opened={opened}
       onClose={onClose}
       title={product ? `Edit ${product.sku}` : 'New product'}
@@ -332,7 +343,11 @@ export function ProductFormModal({ opened, product, onClose }: Props) {
       fullScreen={!!narrow}
       closeButtonProps={{ 'aria-label': 'Close' }}
     >
-      {body}
+      {product ? (
+        <EditBody product={product} onClose={onClose} />
+      ) : (
+        <ProductForm current={null} onDone={onClose} onCancel={onClose} onReload={() => {}} reloading={false} />
+      )}
     </Modal>
   );
 }

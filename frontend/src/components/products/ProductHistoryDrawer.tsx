@@ -4,6 +4,7 @@ import { IconAlertTriangle } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { productHistory, productKeys, type HistoryEntry, type Product } from '../../api/catalogClient';
+import classes from './products.module.css';
 
 const PAGE = 50;
 const FIELD_ORDER = ['sku', 'name', 'description', 'price', 'active'];
@@ -95,12 +96,13 @@ function Source({ entry }: { entry: HistoryEntry }) {
 }
 
 interface Props {
+  opened: boolean;
   product: Product | null;
   onClose: () => void;
 }
 
 /** Every change of a product, newest first; 50 at a time. */
-export function ProductHistoryDrawer({ product, onClose }: Props) {
+export function ProductHistoryDrawer({ opened, product, onClose }: Props) {
   const narrow = useMediaQuery('(max-width: 36em)');
   const id = product?.id ?? 0;
   const history = useInfiniteQuery({
@@ -108,14 +110,16 @@ export function ProductHistoryDrawer({ product, onClose }: Props) {
     queryFn: ({ pageParam, signal }) => productHistory(id, pageParam, PAGE, signal),
     initialPageParam: 0,
     getNextPageParam: (last) => (last.items.length === last.limit ? last.offset + last.limit : undefined),
-    enabled: product !== null,
+    enabled: opened && product !== null,
     staleTime: 0,
   });
   const entries = history.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (
     <Drawer
-      opened={product !== null}
+      className={classes.scope}
+      classNames={{ title: classes.title }}
+      opened={opened}
       onClose={onClose}
       position="right"
       size={narrow ? '100%' : 'lg'}

@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Group, Skeleton, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Badge, Button, Card, Group, NativeSelect, Skeleton, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconArrowsSort, IconEdit, IconHistory, IconTrash } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import type { Product, ProductSort, SortOrder } from '../../api/catalogClient';
@@ -8,21 +8,7 @@ import classes from './ProductsTable.module.css';
 interface SortProps {
   sort: ProductSort;
   order: SortOrder;
-  onSort: (key: ProductSort) => void;
-}
-
-function SortableTh({ label, sortKey, sort, order, onSort, width }: SortProps & { label: string; sortKey: ProductSort; width?: number }) {
-  const active = sort === sortKey;
-  // The button is named by the column alone; the th's aria-sort tells the order (as screen readers expect).
-  const Icon = !active ? IconArrowsSort : order === 'asc' ? IconArrowUp : IconArrowDown;
-  return (
-    <Table.Th scope="col" aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'} w={width}>
-      <UnstyledButton className={classes.sortButton} onClick={() => onSort(sortKey)}>
-        <span>{label}</span>
-        <Icon size={14} aria-hidden style={{ opacity: active ? 1 : 0.45, flexShrink: 0 }} />
-      </UnstyledButton>
-    </Table.Th>
-  );
+  onSort: (key: ProductSort, order?: SortOrder) => void;
 }
 
 interface Props extends SortProps {
@@ -37,6 +23,34 @@ interface Props extends SortProps {
   onHistory: (product: Product) => void;
 }
 
+/** Today's changes by their time, older ones by their date; the full time in the tooltip. */
+function When({ iso }: { iso: string }) {
+  const date = new Date(iso);
+  const today = new Date().toDateString() === date.toDateString();
+  const text = today
+    ? date.toLocaleTimeString(undefined, { timeStyle: 'short' })
+    : date.toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return (
+    <time dateTime={iso} title={formatDateTime(iso)}>
+      {text}
+    </time>
+  );
+}
+
+function SortableTh({ label, sortKey, sort, order, onSort }: SortProps & { label: string; sortKey: ProductSort }) {
+  const active = sort === sortKey;
+  // The button is named by the column alone; the th's aria-sort tells the order (as screen readers expect).
+  const Icon = !active ? IconArrowsSort : order === 'asc' ? IconArrowUp : IconArrowDown;
+  return (
+    <Table.Th scope="col" aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <UnstyledButton className={classes.sortButton} onClick={() => onSort(sortKey)}>
+        <span>{label}</span>
+        <Icon size={14} aria-hidden style={{ opacity: active ? 1 : 0.45, flexShrink: 0 }} />
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
 function RowAction({ label, onClick, color, children }: { label: string; onClick: () => void; color?: string; children: ReactNode }) {
   return (
     <Tooltip label={label} withArrow openDelay={400}>
@@ -44,6 +58,15 @@ function RowAction({ label, onClick, color, children }: { label: string; onClick
         {children}
       </ActionIcon>
     </Tooltip>
+  );
+}
+
+function ActiveBadge({ active }: { active: boolean }) {
+  return (
+    // The label's own overflow: hidden cut "Inactive" to "INAC…" over a fraction of a pixel.
+    <Badge variant="light" color={active ? 'green' : 'gray'} radius="sm" styles={{ label: { overflow: 'visible' } }}>
+      {active ? 'Active' : 'Inactive'}
+    </Badge>
   );
 }
 
@@ -59,7 +82,7 @@ export function ProductsTable({ products, skeletonRows, stale, caption, sort, or
       aria-busy={!products || stale}
       data-stale={stale || undefined}
     >
-      <Table striped highlightOnHover verticalSpacing="xs" miw={1010}>
+      <Table striped highlightOnHover verticalSpacing="xs" miw={900}>
         <caption className="visually-hidden">{caption}</caption>
         <Table.Thead>
           <Table.Tr>
@@ -90,37 +113,39 @@ export function ProductsTable({ products, skeletonRows, stale, caption, sort, or
               ))
             : products.map((product) => (
                 <Table.Tr key={product.id} data-product-id={product.id}>
-                  <Table.Td maw={160}>
+                  <Table.Td className={classes.sku}>
                     <Text size="sm" ff="monospace" truncate title={product.sku}>
                       {product.sku}
                     </Text>
                   </Table.Td>
-                  <Table.Td maw={240}>
+                  <Table.Td className={classes.name}>
                     <Text size="sm" fw={500} lineClamp={2}>
                       {product.name}
                     </Text>
                   </Table.Td>
-                  <Table.Td maw={240}>
+                  <Table.Td className={classes.description}>
                     {product.description ? (
                       <Text size="sm" c="dimmed" truncate>
                         {product.description.slice(0, 200)}
                       </Text>
                     ) : (
-                      <Text size="sm" c="dimmed" aria-label="no description">
-                        –
+                      <Text size="sm" c="dimmed">
+                        –<span className="visually-hidden">no description</span>
                       </Text>
                     )}
                   </Table.Td>
                   <Table.Td ta="right" className={classes.number}>
                     {product.price ?? '–'}
                   </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={product.active ? 'green' : 'gray'} radius="sm">
-                      {product.active ? 'Active' : 'Inactive'}
-                    </Badge>
+                  <Table.Td className={classes.status}>
+                    <ActiveBadge active={product.active} />
                   </Table.Td>
-                  <Table.Td className={classes.date}>{formatDateTime(product.created_at)}</Table.Td>
-                  <Table.Td className={classes.date}>{formatDateTime(product.updated_at)}</Table.Td>
+                  <Table.Td className={classes.date}>
+                    <When iso={product.created_at} />
+                  </Table.Td>
+                  <Table.Td className={classes.date}>
+                    <When iso={product.updated_at} />
+                  </Table.Td>
                   <Table.Td>
                     <Group gap={2} wrap="nowrap" justify="flex-end">
                       <RowAction label={`History of ${product.sku}`} onClick={() => onHistory(product)}>
@@ -139,5 +164,103 @@ export function ProductsTable({ products, skeletonRows, stale, caption, sort, or
         </Table.Tbody>
       </Table>
     </div>
+  );
+}
+
+const SORT_OPTIONS: { value: `${ProductSort}:${SortOrder}`; label: string }[] = [
+  { value: 'created_at:desc', label: 'Newest first' },
+  { value: 'created_at:asc', label: 'Oldest first' },
+  { value: 'updated_at:desc', label: 'Recently updated' },
+  { value: 'updated_at:asc', label: 'Least recently updated' },
+  { value: 'sku:asc', label: 'SKU, A to Z' },
+  { value: 'sku:desc', label: 'SKU, Z to A' },
+  { value: 'name:asc', label: 'Name, A to Z' },
+  { value: 'name:desc', label: 'Name, Z to A' },
+];
+
+/** Narrow screens: one card per product, and the sort as a select (there are no column headers). */
+export function ProductCards({ products, skeletonRows, stale, caption, sort, order, onSort, onEdit, onDelete, onHistory }: Props) {
+  return (
+    <Stack gap="xs">
+      <NativeSelect
+        label="Sort by"
+        value={`${sort}:${order}`}
+        onChange={(event) => {
+          const [key, dir] = event.currentTarget.value.split(':') as [ProductSort, SortOrder];
+          onSort(key, dir);
+        }}
+        data={SORT_OPTIONS}
+      />
+      <Stack
+        component="ul"
+        gap="xs"
+        m={0}
+        p={0}
+        aria-label={caption}
+        aria-busy={!products || stale}
+        className={classes.region}
+        data-stale={stale || undefined}
+        style={{ listStyle: 'none' }}
+      >
+        {!products
+          ? Array.from({ length: skeletonRows }, (_, i) => (
+              <Card component="li" key={i} withBorder padding="sm" radius="md" aria-hidden>
+                <Skeleton height={14} width="40%" mb={8} />
+                <Skeleton height={14} width="80%" mb={8} />
+                <Skeleton height={12} width="60%" />
+              </Card>
+            ))
+          : products.map((product) => (
+              <Card component="li" key={product.id} withBorder padding="sm" radius="md" data-product-id={product.id}>
+                <Group justify="space-between" wrap="nowrap" gap="xs">
+                  <Text size="sm" ff="monospace" truncate>
+                    {product.sku}
+                  </Text>
+                  <ActiveBadge active={product.active} />
+                </Group>
+                <Text fw={500} mt={4} lineClamp={2}>
+                  {product.name}
+                </Text>
+                {product.description && (
+                  <Text size="sm" c="dimmed" lineClamp={2}>
+                    {product.description.slice(0, 300)}
+                  </Text>
+                )}
+                <Group gap="md" mt={6}>
+                  <Text size="sm">
+                    <Text span c="dimmed">
+                      Price{' '}
+                    </Text>
+                    <span className={classes.number}>{product.price ?? '–'}</span>
+                  </Text>
+                  <Text size="sm">
+                    <Text span c="dimmed">
+                      Updated{' '}
+                    </Text>
+                    <When iso={product.updated_at} />
+                  </Text>
+                </Group>
+                <Group gap="xs" mt="xs">
+                  <Button size="compact-sm" variant="light" leftSection={<IconEdit size={14} aria-hidden />} onClick={() => onEdit(product)}>
+                    Edit<span className="visually-hidden"> {product.sku}</span>
+                  </Button>
+                  <Button size="compact-sm" variant="default" leftSection={<IconHistory size={14} aria-hidden />} onClick={() => onHistory(product)}>
+                    History<span className="visually-hidden"> of {product.sku}</span>
+                  </Button>
+                  <Button
+                    size="compact-sm"
+                    variant="subtle"
+                    color="red"
+                    ml="auto"
+                    leftSection={<IconTrash size={14} aria-hidden />}
+                    onClick={() => onDelete(product)}
+                  >
+                    Delete<span className="visually-hidden"> {product.sku}</span>
+                  </Button>
+                </Group>
+              </Card>
+            ))}
+      </Stack>
+    </Stack>
   );
 }
