@@ -5,7 +5,7 @@ import { useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiError, fakeCatalog, historyEntry, json, page, product } from '../test/catalogFakes';
 import { renderWithProviders } from '../test/utils';
-import { ProductsPage } from './ProductsPage';
+import { ProductsPage, pageCount, totalText } from './ProductsPage';
 
 // No delay between keystrokes, and room for a slow shared machine: these tests type and open modals.
 const userEvent = userEventLib.setup({ delay: null });
@@ -228,5 +228,21 @@ describe('ProductsPage', SLOW, () => {
     expect(cards[0]).toHaveTextContent('Price: 39.9 → changed to 34.9');
     expect(within(cards[1]).getByText('Created')).toBeInTheDocument();
     expect(within(cards[1]).getByRole('link', { name: 'Import 0b9a6f1e, row 17' })).toHaveAttribute('href', `/imports#job-${jobId}`);
+  });
+});
+
+describe('totalText and pageCount', () => {
+  it('trusts an exact total', () => {
+    const list = page([kettle], { total: 120, offset: 50, limit: 50, next_cursor: 'x' });
+    expect(totalText(list)).toBe('120 products');
+    expect(pageCount(list, 2, 50)).toBe(3);
+  });
+
+  it('says "about" for an estimate and "more than" when the estimate is below what was seen', () => {
+    expect(totalText(page([kettle], { total: 500_000, total_is_estimate: true, next_cursor: 'x' }))).toBe('about 500,000 products');
+    // a description filter: the planner guessed 50, but page 3 of 50 rows has a next page
+    const low = page(Array(50).fill(kettle), { total: 50, total_is_estimate: true, offset: 100, next_cursor: 'x' });
+    expect(totalText(low)).toBe('more than 150 products');
+    expect(pageCount(low, 3, 50)).toBe(4);
   });
 });

@@ -2,7 +2,7 @@ import { Alert, Anchor, Button, Card, Group, Loader, NativeSelect, Pagination, S
 import { IconAlertTriangle, IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useCallback, useMemo, useState, type ComponentProps, type ReactNode } from 'react';
+import { useCallback, useMemo, useRef, useState, type ComponentProps, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { exportCsvUrl, listProducts, productKeys, type Product, type ProductList, type ProductSort, type SortOrder } from '../api/catalogClient';
 import { BulkDeleteModal } from '../components/products/BulkDeleteModal';
@@ -23,10 +23,30 @@ interface Target {
 }
 const CLOSED: Target = { open: false, product: null };
 
-/** "1,234 products" or, when the API estimated it, "about 500,000 products". */
-export function totalText(list: Pick<ProductList, 'total' | 'total_is_estimate'>): string {
+/**
+ * "1,234 products", "about 500,000 products" when the API estimated it, or "more than 250
+ * products" when the estimate is below what the pages already show (a description filter is
+ * estimated by the planner, which can be far off).
+ */
+export function totalText(list: ProductList): string {
   const noun = list.total === 1 ? 'product' : 'products';
+  const seen = (list.offset ?? 0) + list.items.length;
+  if (list.total_is_estimate && list.next_cursor !== null && list.total <= seen) {
+    return `more than ${formatCount(seen)} products`;
+  }
   return `${list.total_is_estimate ? 'about ' : ''}${formatCount(list.total)} ${noun}`;
+}
+
+function pageText(list: ProductList, page: number, pages: number): string {
+  const shown = formatCount(Math.min(page, pages));
+  if (!list.total_is_estimate) return `page ${shown} of ${formatCount(pages)}`;
+  if (list.total <= (list.offset ?? 0) + list.items.length) return `page ${shown}`;
+  return `page ${shown} of about ${formatCount(pages)}`;
+}
+
+/** Pages to offer: from the total, and at least one more while the API says there is a next page. */
+export function pageCount(list: ProductList, page: number, limit: number): number {
+  return Math.max(1, Math.ceil(list.total / limit), list.next_cursor !== null ? page + 1 : 1);
 }
 
 function EmptyCard({ icon, title, children }: { icon: ReactNode; title: string; children: ReactNode }) {
@@ -51,6 +71,7 @@ export function ProductsPage() {
     // The previous page stays on screen while the next one loads: no flash of an empty table.
     placeholderData: keepPreviousData,
   });
+  const countLine = useRef<HTMLDivElement>(null);
   const [form, setForm] = useState<Target>(CLOSED);
   const [deleting, setDeleting] = useState<Target>(CLOSED);
   const [historyOf, setHistoryOf] = useState<Target>(CLOSED);
@@ -73,7 +94,7 @@ export function ProductsPage() {
   const narrow = useMediaQuery('(max-width: 47.99em)');
 
   const data = list.data;
-  const pages = data ? Math.max(1, Math.ceil(data.total / view.limit)) : 1;
+  const pages = data ? pageCount(data, view.page, view.limit) : 1;
   const catalogEmpty = !!data && data.total === 0 && !filtered && !list.isPlaceholderData;
 
   let content: ReactNode;
@@ -123,7 +144,7 @@ export function ProductsPage() {
     );
   } else {
     const caption = data
-      ? `${totalText(data)}, page ${formatCount(view.page)} of ${data.total_is_estimate ? 'about ' : ''}${formatCount(pages)}`
+      ? `${totalText(data)}, ${pageText(data, view.page, pages)}`
       : 'Loading products';
     const listingProps: ComponentProps<typeof ProductsTable> = {
       products: data?.items,
@@ -159,7 +180,11 @@ export function ProductsPage() {
             <Pagination
               total={pages}
               value={Math.min(view.page, pages)}
-              onChange={(page) => update({ page })}
+              onChange={(page) => {
+                update({ page });
+                // The pagination is below the list: bring the new page's first rows into view.
+                countLine.current?.scrollIntoView({ block: 'start' });
+              }}
               siblings={1}
               boundaries={1}
               size="sm"
@@ -198,7 +223,7 @@ export function ProductsPage() {
       )}
 
       {!catalogEmpty && !list.isError && (
-        <Group justify="space-between" gap="xs" mb={-8} wrap="wrap">
+        <Group ref={countLine} justify="space-between" gap="xs" mb={-8} wrap="wrap" style={{ scrollMarginTop: 72 }}>
           {/* Announced politely, so that a screen reader hears what a filter found. */}
           <Group gap="xs" role="status" aria-live="polite" aria-label="Products found">
             <Text size="sm" fw={500}>
@@ -206,8 +231,7 @@ export function ProductsPage() {
             </Text>
             {data && pages > 1 && (
               <Text size="sm" c="dimmed">
-                · page {formatCount(Math.min(view.page, pages))} of {data.total_is_estimate ? 'about ' : ''}
-                {formatCount(pages)}
+                · {pageText(data, view.page, pages)}
               </Text>
             )}
             {list.isFetching && data && <Loader size={14} aria-label="Updating" />}

@@ -14,7 +14,9 @@ import {
   type VersionedProduct,
 } from '../../api/catalogClient';
 import { ApiError } from '../../api/client';
-import { notify } from './notify';
+import { dismiss, notify } from './notify';
+
+const FAILURE_NOTICE = 'product-form-failure';
 import classes from './products.module.css';
 
 const FIELDS = ['sku', 'name', 'description', 'price', 'active'] as const;
@@ -125,6 +127,7 @@ function ProductForm({ current, onDone, onCancel, onReload, reloading }: FormPro
       return { product, changed: true };
     },
     onSuccess: ({ product, changed }) => {
+      dismiss(FAILURE_NOTICE);
       if (changed) {
         notify({
           color: 'green',
@@ -169,6 +172,7 @@ function ProductForm({ current, onDone, onCancel, onReload, reloading }: FormPro
         title: editing ? 'Could not save the product' : 'Could not create the product',
         message: summary,
         overModal: true,
+        id: FAILURE_NOTICE,
       });
     },
   });

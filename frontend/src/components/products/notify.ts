@@ -8,11 +8,16 @@ interface Notice {
   message: ReactNode;
   /** Shown while a modal stays open: at the bottom, so as not to cover the modal's close button. */
   overModal?: boolean;
+  /** To hide it later (a failure once the retry succeeded). */
+  id?: string;
 }
 
 /** A notification whose close button has a name (Mantine's has none: a critical axe finding). */
-export function notify({ color, title, message, overModal }: Notice) {
+export function notify({ color, title, message, overModal, id }: Notice) {
+  // Mantine ignores a notification whose id is shown already: the newer news replaces it.
+  if (id) notifications.hide(id);
   notifications.show({
+    id,
     color,
     title,
     message,
@@ -21,4 +26,8 @@ export function notify({ color, title, message, overModal }: Notice) {
     position: overModal ? 'bottom-center' : undefined,
     closeButtonProps: { 'aria-label': 'Dismiss notification' },
   });
+}
+
+export function dismiss(id: string) {
+  notifications.hide(id);
 }
