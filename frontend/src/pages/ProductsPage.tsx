@@ -185,7 +185,7 @@ export function ProductsPage() {
                 // The pagination is below the list: bring the new page's first rows into view.
                 countLine.current?.scrollIntoView({ block: 'start' });
               }}
-              siblings={1}
+              siblings={narrow ? 0 : 1}
               boundaries={1}
               size="sm"
               getControlProps={(control) => ({
