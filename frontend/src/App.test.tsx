@@ -13,6 +13,10 @@ describe('app shell', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it('navigates between the screens from the main navigation', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ items: [], total: 0, total_is_estimate: false, limit: 50, offset: 0, next_cursor: null }))),
+    );
     const router = createMemoryRouter(routes, { initialEntries: ['/'] });
     render(
       <MantineProvider theme={theme}>
@@ -27,7 +31,7 @@ describe('app shell', () => {
 
     await userEvent.click(within(nav).getByRole('link', { name: 'Products' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Products' })).toBeInTheDocument();
-    expect(screen.getByText(/arrives here with the catalog API/)).toBeInTheDocument();
+    expect(await screen.findByText('No products yet')).toBeInTheDocument();
     expect(within(nav).getByRole('link', { name: 'Products' })).toHaveAttribute('aria-current', 'page');
     expect(screen.getByRole('main')).toHaveFocus();
   });

@@ -8,6 +8,7 @@ import { ImportsPage } from './pages/ImportsPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
 import { WebhookDetailPage } from './pages/WebhookDetailPage';
 import { WebhooksPage } from './pages/WebhooksPage';
+import { ProductsPage } from './pages/ProductsPage';
 
 const NAV = [
   { to: '/', label: 'Import', icon: IconFileImport, end: true },
@@ -103,15 +104,7 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <ImportPage /> },
       { path: 'imports', element: <ImportsPage /> },
-      {
-        path: 'products',
-        element: (
-          <PlaceholderPage title="Products" icon={<IconPackage size={40} stroke={1.5} aria-hidden />}>
-            Browsing, filtering and editing the catalog arrives here with the catalog API. Imported products are already
-            stored; their counts are on each import.
-          </PlaceholderPage>
-        ),
-      },
+      { path: 'products', element: <ProductsPage /> },
       { path: 'webhooks', element: <WebhooksPage /> },
       { path: 'webhooks/:id', element: <WebhookDetailPage /> },
       { path: '*', element: <NotFound /> },
