@@ -28,5 +28,7 @@ export default defineConfig({
     // The machine is shared: a couple of workers is plenty for component tests.
     maxWorkers: 2,
     restoreMocks: true,
+    // jsdom renders of whole screens take seconds on a busy 2-core machine; 5 s flaked there.
+    testTimeout: 20_000,
   },
 });

@@ -1,5 +1,5 @@
-import { Alert, Button, Card, Center, Group, Loader, Pagination, Stack, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconFileImport } from '@tabler/icons-react';
+import { Button, Card, Group, Pagination, Stack, Text, Title } from '@mantine/core';
+import { IconFileImport } from '@tabler/icons-react';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef } from 'react';
@@ -8,6 +8,7 @@ import { listImports } from '../api/client';
 import { useDashboardProgress } from '../api/progress';
 import { ImportsTable, toRow } from '../components/ImportsTable';
 import { usePageTitle } from '../lib/usePageTitle';
+import { LoadError, Loading } from '../components/LoadStates';
 
 export const PAGE_SIZE = 20;
 
@@ -71,18 +72,9 @@ export function ImportsPage() {
       </Group>
 
       {query.isPending ? (
-        <Center py="xl">
-          <Loader aria-label="Loading imports" />
-        </Center>
+        <Loading label="Loading imports" />
       ) : query.isError ? (
-        <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the imports" role="alert">
-          <Stack gap="sm" align="flex-start">
-            <Text size="sm">{query.error.message}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => query.refetch()} loading={query.isFetching}>
-              Try again
-            </Button>
-          </Stack>
-        </Alert>
+        <LoadError title="Could not load the imports" message={query.error.message} onRetry={() => query.refetch()} retrying={query.isFetching} />
       ) : rows.length === 0 ? (
         <Card withBorder radius="md" padding="xl">
           <Stack align="center" gap="sm" py="lg">

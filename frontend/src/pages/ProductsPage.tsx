@@ -1,5 +1,5 @@
-import { Alert, Anchor, Button, Card, Group, Loader, NativeSelect, Pagination, Stack, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
+import { Anchor, Button, Card, Group, Loader, NativeSelect, Pagination, Stack, Text, Title } from '@mantine/core';
+import { IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useRef, useState, type ComponentProps, type ReactNode } from 'react';
@@ -15,6 +15,7 @@ import classes from '../components/products/products.module.css';
 import { FIRST_ORDER, PAGE_SIZES, hasFilters, listQuery, useProductsView } from '../components/products/productsView';
 import { formatCount } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
+import { LoadError } from '../components/LoadStates';
 
 /** `product` stays set while a modal closes, so that its content does not change during the transition. */
 interface Target {
@@ -100,14 +101,7 @@ export function ProductsPage() {
   let content: ReactNode;
   if (list.isError) {
     content = (
-      <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the products" role="alert">
-        <Stack gap="sm" align="flex-start">
-          <Text size="sm">{list.error.message}</Text>
-          <Button size="xs" variant="light" color="red" onClick={() => list.refetch()} loading={list.isFetching}>
-            Try again
-          </Button>
-        </Stack>
-      </Alert>
+      <LoadError title="Could not load the products" message={list.error.message} onRetry={() => list.refetch()} retrying={list.isFetching} />
     );
   } else if (catalogEmpty) {
     content = (

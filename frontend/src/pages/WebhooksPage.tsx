@@ -1,5 +1,5 @@
-import { Alert, Anchor, Button, Card, Center, Group, List, Loader, Pagination, Stack, Text, Title } from '@mantine/core';
-import { IconAlertTriangle, IconPlus, IconWebhook } from '@tabler/icons-react';
+import { Anchor, Button, Card, Group, List, Pagination, Stack, Text, Title } from '@mantine/core';
+import { IconPlus, IconWebhook } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -9,6 +9,7 @@ import { EndpointFormModal } from '../components/webhooks/EndpointFormModal';
 import { SecretModal, type RevealedSecret } from '../components/webhooks/SecretModal';
 import { SCOPE } from '../components/webhooks/style';
 import { usePageTitle } from '../lib/usePageTitle';
+import { LoadError, Loading } from '../components/LoadStates';
 
 export const ENDPOINTS_PAGE_SIZE = 20;
 
@@ -79,18 +80,9 @@ export function WebhooksPage() {
       </Group>
 
       {query.isPending ? (
-        <Center py="xl">
-          <Loader aria-label="Loading webhook endpoints" />
-        </Center>
+        <Loading label="Loading webhook endpoints" />
       ) : query.isError ? (
-        <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the webhook endpoints" role="alert">
-          <Stack gap="sm" align="flex-start">
-            <Text size="sm">{query.error.message}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => query.refetch()} loading={query.isFetching}>
-              Try again
-            </Button>
-          </Stack>
-        </Alert>
+        <LoadError title="Could not load the webhook endpoints" message={query.error.message} onRetry={() => query.refetch()} retrying={query.isFetching} />
       ) : query.data.items.length === 0 && page === 1 ? (
         <EmptyState onAdd={() => setAdding(true)} />
       ) : (

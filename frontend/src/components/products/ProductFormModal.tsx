@@ -1,4 +1,4 @@
-import { Alert, Button, Center, Group, Loader, Modal, Stack, Switch, Text, TextInput, Textarea } from '@mantine/core';
+import { Alert, Button, Group, Modal, Stack, Switch, Text, TextInput, Textarea } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { IconAlertTriangle, IconRefresh } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -18,6 +18,7 @@ import { dismiss, notify } from './notify';
 
 const FAILURE_NOTICE = 'product-form-failure';
 import classes from './products.module.css';
+import { Loading } from '../LoadStates';
 
 const FIELDS = ['sku', 'name', 'description', 'price', 'active'] as const;
 type Field = (typeof FIELDS)[number];
@@ -295,9 +296,7 @@ function EditBody({ product, onClose }: { product: Product; onClose: () => void 
   });
   if (detail.isPending) {
     return (
-      <Center py="xl">
-        <Loader aria-label="Loading the product" />
-      </Center>
+      <Loading label="Loading the product" />
     );
   }
   if (detail.isError) {

@@ -1,10 +1,10 @@
-import { Alert, Anchor, Badge, Button, Card, Center, Drawer, Group, Loader, Stack, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Drawer, Group, Stack, Text } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { IconAlertTriangle } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { productHistory, productKeys, type HistoryEntry, type Product } from '../../api/catalogClient';
 import classes from './products.module.css';
+import { LoadError, Loading } from '../LoadStates';
 
 const PAGE = 50;
 const FIELD_ORDER = ['sku', 'name', 'description', 'price', 'active'];
@@ -132,18 +132,9 @@ export function ProductHistoryDrawer({ opened, product, onClose }: Props) {
             {product.name} · every change, newest first.
           </Text>
           {history.isPending ? (
-            <Center py="xl">
-              <Loader aria-label="Loading the history" />
-            </Center>
+            <Loading label="Loading the history" />
           ) : history.isError ? (
-            <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the history" role="alert">
-              <Stack gap="sm" align="flex-start">
-                <Text size="sm">{history.error.message}</Text>
-                <Button size="xs" variant="light" color="red" onClick={() => history.refetch()} loading={history.isFetching}>
-                  Try again
-                </Button>
-              </Stack>
-            </Alert>
+            <LoadError title="Could not load the history" message={history.error.message} onRetry={() => history.refetch()} retrying={history.isFetching} />
           ) : (
             <Stack component="ol" gap="sm" m={0} p={0} style={{ listStyle: 'none' }} aria-label={`Changes of ${product.sku}`}>
               {entries.map((entry) => (

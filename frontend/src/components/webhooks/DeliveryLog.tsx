@@ -1,19 +1,16 @@
 import {
-  Alert,
   Badge,
   Button,
   Card,
-  Center,
   Code,
   Group,
-  Loader,
   Pagination,
   SegmentedControl,
   Stack,
   Table,
   Text,
 } from '@mantine/core';
-import { IconAlertTriangle, IconChevronDown, IconChevronRight, IconRefresh } from '@tabler/icons-react';
+import { IconChevronDown, IconChevronRight, IconRefresh } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import {
@@ -29,6 +26,7 @@ import { ERROR_TEXT, FAIL_COLOR, OK_COLOR, PENDING_COLOR } from './style';
 import { AttemptBadge, formatLatency, meaningfulError } from './LastDeliveryLine';
 import { RelativeTime, formatAbsolute, formatRelative } from './time';
 import { notify } from './notify';
+import { LoadError, Loading } from '../LoadStates';
 
 export const DELIVERIES_PAGE_SIZE = 20;
 
@@ -192,18 +190,9 @@ export function DeliveryLog({
       )}
 
       {query.isPending ? (
-        <Center py="xl">
-          <Loader aria-label="Loading deliveries" />
-        </Center>
+        <Loading label="Loading deliveries" />
       ) : query.isError ? (
-        <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the deliveries" role="alert">
-          <Stack gap="sm" align="flex-start">
-            <Text size="sm">{query.error.message}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => query.refetch()} loading={query.isFetching}>
-              Try again
-            </Button>
-          </Stack>
-        </Alert>
+        <LoadError title="Could not load the deliveries" message={query.error.message} onRetry={() => query.refetch()} retrying={query.isFetching} />
       ) : query.data.items.length === 0 ? (
         <Card withBorder radius="md" padding="xl">
           <Stack align="center" gap={4}>
