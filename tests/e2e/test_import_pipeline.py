@@ -226,7 +226,7 @@ async def test_imported_products_are_searchable_at_once_and_indexed_after_the_im
         # The consumer's indexer catches up once the import has ended.
         for _ in range(200):
             pending = await db.fetchval(
-                "SELECT count(*) FROM catalog.search_pending p JOIN catalog.products c ON c.id = p.product_id "
+                "SELECT count(*) FROM catalog.search_pending p JOIN catalog.products c ON c.id = ANY (p.product_ids) "
                 "WHERE c.sku LIKE 'SRCH-%'")
             if pending == 0:
                 break

@@ -35,7 +35,7 @@ async def catalog(request, client, db):
         assert r.status_code == 201
     if request.param == "indexed":
         await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
-        assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0
+        assert await db.fetchval("SELECT count(*) FROM catalog.search_pending") == 0  # no ids left
 
 
 async def skus(client, **params) -> list[str]:

@@ -20,7 +20,8 @@ def test_if_match_accepts_weak_and_strong_tags_lists_and_star():
 
 
 @pytest.mark.parametrize(("sort", "value"), [("sku", "ket-001"), ("name", "Kettle, steel ü"),
-                                             ("created_at", datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC))])
+                                             ("updated_at", datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)),
+                                             ("created_at", 42)])
 def test_a_cursor_carries_the_sort_key_and_id(sort, value):
     cursor = domain.encode_cursor(sort, "desc", {"id": 42}, value)
     assert domain.decode_cursor(cursor, sort, "desc") == (value, 42)

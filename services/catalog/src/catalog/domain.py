@@ -331,19 +331,26 @@ def where_clause(filters: Filters, args: list) -> str:
     return " AND ".join(parts) or "true"
 
 
-SORT_KEY = {"sku": "lower(sku)", "name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+# created_at sorts by id: ids are handed out in creation order, so the order is the same
+# (products created by concurrent transactions may differ by the length of one), and the
+# primary key serves it: the import does not maintain a created_at index for it.
+SORT_KEY = {"sku": "lower(sku)", "name": "name", "created_at": "id", "updated_at": "updated_at"}
+# Keys unique on their own: no id tie-breaker.
+UNIQUE_SORTS = ("sku", "created_at")
 
 
 def order_by(sort: str, order: str, prefix: str = "") -> str:
     direction = "DESC" if order == "desc" else "ASC"
-    key = SORT_KEY[sort].replace("sku", f"{prefix}sku") if sort == "sku" else f"{prefix}{SORT_KEY[sort]}"
-    if sort == "sku":  # lower(sku) is unique: no tie-breaker needed, and its unique index serves
+    key = f"lower({prefix}sku)" if sort == "sku" else f"{prefix}{SORT_KEY[sort]}"
+    if sort in UNIQUE_SORTS:
         return f"{key} {direction}"
     return f"{key} {direction}, {prefix}id {direction}"
 
 
 def sort_value(row: Any, sort: str) -> Any:
-    return row["sku"].lower() if sort == "sku" else row[sort]
+    if sort == "sku":
+        return row["sku"].lower()
+    return row["id"] if sort == "created_at" else row[sort]
 
 
 def encode_cursor(sort: str, order: str, row: Any, sort_key: Any) -> str:
@@ -358,8 +365,11 @@ def decode_cursor(cursor: str, sort: str, order: str) -> tuple[Any, int]:
         c_sort, c_order, value, last_id = orjson.loads(raw)
         if not isinstance(last_id, int) or not (0 <= last_id < 2**63):
             raise ValueError
-        if c_sort in ("created_at", "updated_at"):
+        if c_sort == "updated_at":
             value = datetime.fromisoformat(value)
+        elif c_sort == "created_at":
+            if not isinstance(value, int) or not (0 <= value < 2**63):
+                raise ValueError
         elif not isinstance(value, str):
             raise ValueError
         else:
@@ -375,7 +385,7 @@ def keyset_clause(sort: str, order: str, value: Any, last_id: int, args: list) -
     op = "<" if order == "desc" else ">"
     args.append(value)
     v = f"${len(args)}"
-    if sort == "sku":
-        return f"lower(sku) {op} {v}"
+    if sort in UNIQUE_SORTS:
+        return f"{SORT_KEY[sort]} {op} {v}"
     args.append(last_id)
     return f"({SORT_KEY[sort]}, id) {op} ({v}, ${len(args)})"

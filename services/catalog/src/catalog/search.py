@@ -5,8 +5,8 @@ product's text. Maintaining one inside the import's batch transactions made impo
 3-4x slower, so the index lives in its own table, ``product_search (product_id, document)``,
 and is brought up to date *after* the writes, off the import's path:
 
-- every write to ``products`` (import batch, API create/update/delete) puts the product's id
-  into ``search_pending`` in the same transaction;
+- every write to ``products`` (import batch, API create/update/delete) adds a row to
+  ``search_pending`` with the ids it wrote, in the same transaction;
 - the indexer (in the catalog consumer) takes pending ids and rewrites their documents,
   a few thousand at a time, or rebuilds the whole table in bulk when most of the catalog is
   pending (after a big import into an empty catalog); it waits while import batches are
@@ -15,11 +15,10 @@ and is brought up to date *after* the writes, off the import's path:
   product's own columns. Results are therefore always exact; only their speed depends on
   the indexer having caught up.
 
-Invariant: a product is either in ``search_pending`` or its document is current. Writers
-touch the pending row with ``ON CONFLICT DO UPDATE`` (a row lock), and the indexer takes
-pending rows with ``FOR UPDATE SKIP LOCKED``: a writer in flight keeps its row pending, and
-a writer that commits after the indexer read the product finds its pending row gone and
-inserts it again.
+Invariant: a product is either in ``search_pending`` or its document is current. Every
+write adds a row of its own (never shares one), and the indexer deletes only rows that were
+committed before it reads the products (the delete is the statement before the read, in
+READ COMMITTED): a write committed later keeps its own row, so its product stays pending.
 """
 
 from __future__ import annotations
@@ -48,13 +47,8 @@ _INDEXER_LOCK = 0x5EA4C4  # one indexer at a time across consumer replicas
 async def mark_pending(conn: asyncpg.Connection, product_ids: Iterable[int]) -> None:
     """Queue products whose text may have changed (or which were deleted); in the writer's transaction."""
     ids = list(product_ids)
-    if not ids:
-        return
-    # DO UPDATE, not DO NOTHING: the row lock keeps the indexer from taking this id
-    # until the writer has committed (see the invariant above).
-    await conn.execute(
-        "INSERT INTO search_pending (product_id) SELECT unnest($1::bigint[]) ORDER BY 1 "
-        "ON CONFLICT (product_id) DO UPDATE SET product_id = EXCLUDED.product_id", ids)
+    if ids:
+        await conn.execute("INSERT INTO search_pending (product_ids) VALUES ($1::bigint[])", ids)
 
 
 async def clear(conn: asyncpg.Connection) -> None:
@@ -69,23 +63,36 @@ def candidates_clause(patterns: list[str]) -> str:
     """
     matches = " AND ".join(f"document LIKE lower({p})" for p in patterns)
     return (f"id IN (SELECT product_id FROM product_search WHERE {matches} "
-            f"UNION ALL SELECT product_id FROM search_pending)")
+            f"UNION ALL SELECT unnest(product_ids) FROM search_pending)")
 
 
 async def pending_count(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT count(*) FROM search_pending")
+    return await conn.fetchval("SELECT coalesce(sum(cardinality(product_ids)), 0) FROM search_pending")
+
+
+async def _take_pending(conn: asyncpg.Connection, limit: int | None) -> list[int]:
+    """Delete pending rows (the oldest, about ``limit`` ids' worth; None: all) and return their ids.
+    Must run before the products are read, in the same transaction (see the invariant)."""
+    rows = await conn.fetch("SELECT id, cardinality(product_ids) AS n FROM search_pending ORDER BY id "
+                            "LIMIT 10000 FOR UPDATE SKIP LOCKED")
+    chosen, total = [], 0
+    for row in rows:
+        if limit is not None and chosen and total + row["n"] > limit:
+            break
+        chosen.append(row["id"])
+        total += row["n"]
+    if not chosen:
+        return []
+    taken = await conn.fetch("DELETE FROM search_pending WHERE id = ANY($1::bigint[]) RETURNING product_ids", chosen)
+    return sorted({i for r in taken for i in r["product_ids"]})
 
 
 async def refresh_chunk(conn: asyncpg.Connection, limit: int = CHUNK) -> int:
     """Rewrite the documents of up to ``limit`` pending products; returns how many were taken."""
     async with conn.transaction():
-        taken = await conn.fetch(
-            "DELETE FROM search_pending WHERE product_id IN ("
-            "  SELECT product_id FROM search_pending ORDER BY product_id LIMIT $1 FOR UPDATE SKIP LOCKED) "
-            "RETURNING product_id", limit)
-        if not taken:
+        ids = await _take_pending(conn, limit)
+        if not ids:
             return 0
-        ids = [r["product_id"] for r in taken]
         await conn.execute(f"""
             INSERT INTO product_search (product_id, document)
             SELECT p.id, {DOCUMENT} FROM products p WHERE p.id = ANY($1::bigint[])
@@ -104,10 +111,9 @@ async def rebuild(conn: asyncpg.Connection) -> int:
     """
     async with conn.transaction():
         await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        # Taken (and locked) before the products are read: see the invariant above.
-        await conn.execute(
-            "DELETE FROM search_pending WHERE product_id IN ("
-            "  SELECT product_id FROM search_pending FOR UPDATE SKIP LOCKED)")
+        # Taken before the products are read: see the invariant above.
+        while await _take_pending(conn, None):
+            pass
         await conn.execute("DROP TABLE IF EXISTS product_search_next")
         await conn.execute("CREATE TABLE product_search_next (product_id bigint NOT NULL, document text NOT NULL)")
         written = await conn.fetchval(f"""
@@ -176,7 +182,7 @@ class SearchIndexer:
         done = 0
         while n := await refresh_chunk(conn):
             done += n
-            if wait_for_imports and n == CHUNK and await self._should_wait(conn):
+            if wait_for_imports and done >= CHUNK and await self._should_wait(conn):
                 break
         if done > CHUNK:
             log.info("search index caught up", documents=done, seconds=round(time.perf_counter() - started, 2))
