@@ -108,23 +108,34 @@ async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, 
     count_where = where
     order_sql = domain.order_by(sort, order)
     async with pool.acquire() as conn:
-        page_where, skip = where, offset
-        if cursor is not None:
-            value, last_id = domain.decode_cursor(cursor, sort, order)
-            page_where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
-            skip = 0
-        elif boundaries is not None and (start := await boundaries.start(
-                conn, where, args, domain.SORT_KEY[sort], order_sql, offset)) is not None:
-            value, last_id, position = start
-            page_where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
-            skip = offset - position
-        rows = await store.list_products(conn, page_where, args, order_sql, limit + 1, skip)
-        more = len(rows) > limit
-        if cursor is None and not more and (rows or offset == 0):
-            total, estimate = offset + len(rows), False  # the last page tells the total: no count needed
+        found, many = None, False
+        if filters.text and cursor is None:  # a search: page and exact total in one pass when few match
+            found = await store.search_page(conn, where, count_args, order_sql, limit + 1, offset)
+            many = found is None
+        if found is not None:
+            rows, total = found
+            more, estimate = len(rows) > limit, False
         else:
-            total, estimate = await store.count_products(conn, count_where, count_args, filters.any,
-                                                         trust_estimate=not filters.text)
+            page_where, skip = where, offset
+            if cursor is not None:
+                value, last_id = domain.decode_cursor(cursor, sort, order)
+                page_where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
+                skip = 0
+            elif boundaries is not None and (start := await boundaries.start(
+                    conn, where, args, domain.SORT_KEY[sort], order_sql, offset)) is not None:
+                value, last_id, position = start
+                page_where = f"{where} AND {domain.keyset_clause(sort, order, value, last_id, args)}"
+                skip = offset - position
+            rows = await store.list_products(conn, page_where, args, order_sql, limit + 1, skip)
+            more = len(rows) > limit
+            if cursor is None and not more and (rows or offset == 0):
+                total, estimate = offset + len(rows), False  # the last page tells the total: no count needed
+            elif many:  # search_page saw more than EXACT_TOTAL_LIMIT already: no second count
+                estimate = await store.planner_estimate(conn, count_where, count_args)
+                total, estimate = max(estimate, store.EXACT_TOTAL_LIMIT + 1), True
+            else:
+                total, estimate = await store.count_products(conn, count_where, count_args, filters.any,
+                                                             trust_estimate=not filters.text)
     rows = rows[:limit]
     next_cursor = domain.encode_cursor(sort, order, rows[-1], domain.sort_value(rows[-1], sort)) if more else None
     return {"items": [domain.view(r) for r in rows], "total": total, "total_is_estimate": estimate,

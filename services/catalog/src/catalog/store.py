@@ -256,6 +256,22 @@ async def list_products(conn, where: str, args: list, order: str, limit: int, of
         ORDER BY {order}""", *args, limit, offset)
 
 
+async def search_page(conn, where: str, args: list, order: str, limit: int,
+                      offset: int) -> tuple[list[asyncpg.Record], int] | None:
+    """A page and the exact total in one pass, for searches matching at most EXACT_TOTAL_LIMIT
+    products (a search reads all its matches to sort them anyway); None when there are more.
+    Rows carry ``total``; an empty page (offset past the end) counts separately."""
+    n = len(args)
+    rows = await conn.fetch(f"""
+        WITH m AS MATERIALIZED (SELECT id FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1})
+        SELECT {PRODUCT_COLUMNS}, (SELECT count(*) FROM m) AS total
+        FROM products WHERE id IN (SELECT id FROM m) ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        *args, limit, offset)
+    total = rows[0]["total"] if rows else await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+    return None if total > EXACT_TOTAL_LIMIT else (rows, total)
+
+
 async def note_writes(pool_or_conn) -> None:
     """After a write to products has committed: cached page boundaries are stale (catalog.pages)."""
     await pool_or_conn.execute("SELECT nextval('products_writes')")
@@ -287,10 +303,7 @@ async def count_products(conn, where: str, args: list, filtered: bool, *,
             return table_rows, True
         estimate = None
     else:
-        plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM products WHERE {where}", *args)
-        if isinstance(plan, str):  # a connection without the pool's json codec
-            plan = orjson.loads(plan)
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        estimate = await planner_estimate(conn, where, args)
         if trust_estimate and estimate > 5 * EXACT_TOTAL_LIMIT:
             return estimate, True
     counted = await conn.fetchval(
@@ -298,6 +311,13 @@ async def count_products(conn, where: str, args: list, filtered: bool, *,
     if counted <= EXACT_TOTAL_LIMIT:
         return counted, False
     return max(estimate or table_rows, counted), True
+
+
+async def planner_estimate(conn, where: str, args: list) -> int:
+    plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM products WHERE {where}", *args)
+    if isinstance(plan, str):  # a connection without the pool's json codec
+        plan = orjson.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 async def tidy_after_import(pool) -> None:
