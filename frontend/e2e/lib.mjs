@@ -109,11 +109,27 @@ const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^
 
 // ------------------------------------------------------------------------------ looking
 
-/** Wait until the page has painted its current layout (fonts loaded, two frames). */
+/**
+ * Wait until the page has painted its current layout (fonts loaded, two frames) and its finite
+ * animations have ended: Mantine fades modals and notifications in with CSS transitions (it does
+ * not honour reducedMotion unless the theme says so), and axe measuring a half-faded modal reports
+ * its text colours blended with the overlay. Endless ones (a Loader's spin) are not waited for.
+ */
 async function settle(page) {
   await page.evaluate(async () => {
     await document.fonts.ready;
-    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const frame = () => new Promise((done) => requestAnimationFrame(done));
+    await frame();
+    await frame();
+    for (let round = 0; round < 5; round++) {
+      const running = document
+        .getAnimations()
+        .filter((animation) => Number.isFinite(animation.effect?.getComputedTiming().endTime ?? Infinity));
+      if (running.length === 0) return;
+      const ended = Promise.all(running.map((animation) => animation.finished.catch(() => {})));
+      await Promise.race([ended, new Promise((done) => setTimeout(done, 2_000))]);
+      await frame();
+    }
   });
 }
 
