@@ -131,8 +131,11 @@ def create_app(
 
 
 def serve(app: FastAPI, port: int, host: str = "0.0.0.0") -> None:
+    # Keep-alive longer than clients keep idle connections (httpx: 5 s, uvicorn's default too):
+    # with equal timeouts a client reuses a connection the server is closing, and gets a
+    # ReadError (seen in the tests).
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, timeout_keep_alive=75)
 
 
 async def run_forever(name: str, coro_factory: Callable[[], Awaitable[None]]) -> None:
