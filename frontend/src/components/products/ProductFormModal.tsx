@@ -296,7 +296,7 @@ function EditBody({ product, onClose }: { product: Product; onClose: () => void 
   if (detail.isPending) {
     return (
       <Center py="xl">
-        <Loader aria-label="Loading the product" />
+        <Loader role="status" aria-label="Loading the product" />
       </Center>
     );
   }

@@ -133,7 +133,7 @@ export function ProductHistoryDrawer({ opened, product, onClose }: Props) {
           </Text>
           {history.isPending ? (
             <Center py="xl">
-              <Loader aria-label="Loading the history" />
+              <Loader role="status" aria-label="Loading the history" />
             </Center>
           ) : history.isError ? (
             <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Could not load the history" role="alert">
