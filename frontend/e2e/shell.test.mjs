@@ -7,7 +7,6 @@ import { VIEWPORTS, isFocused, look, scenario, tabTo } from './lib.mjs';
 // Import, Imports history and Webhooks are looked at (axe, screenshots) in their own scenarios, in
 // the states that matter (empty, a job done, a file rejected, a list, ...); here the rest, as they first show.
 const ROUTES = [
-  { path: '/products', name: 'Products', shot: 'route-products' },
   { path: '/no-such-page', name: 'Page not found', shot: 'route-not-found' },
 ];
 

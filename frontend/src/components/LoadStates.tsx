@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 export function Loading({ label, className }: { label: string; className?: string }) {
   return (
     <Center py="xl" className={className}>
-      <Loader aria-label={label} />
+      <Loader role="status" aria-label={label} />
     </Center>
   );
 }

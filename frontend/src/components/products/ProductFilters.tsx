@@ -34,6 +34,7 @@ function DebouncedFilter({
   const [debounced] = useDebouncedValue(value, FILTER_DEBOUNCE_MS);
   // The value the URL and the input last agreed on: tells our own writes from outside changes.
   const synced = useRef(urlValue);
+  const lastDebounced = useRef(debounced);
 
   useEffect(() => {
     if (urlValue !== synced.current) {
@@ -43,6 +44,10 @@ function DebouncedFilter({
   }, [urlValue]);
 
   useEffect(() => {
+    // Only a new debounced value is news: onChange changes with every URL change (react-router's
+    // setSearchParams does), and the stale debounced text would undo "Clear filters" or Back.
+    if (debounced === lastDebounced.current) return;
+    lastDebounced.current = debounced;
     if (debounced !== synced.current) {
       synced.current = debounced;
       onChange({ [field]: debounced }, { replace: true });
