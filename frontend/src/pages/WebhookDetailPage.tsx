@@ -5,10 +5,8 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { WEBHOOKS_KEY, getWebhook } from '../api/webhooks';
 import { DeliveryLog, type StatusFilter } from '../components/webhooks/DeliveryLog';
-import { EnabledSwitch } from '../components/webhooks/EnabledSwitch';
 import { EndpointActions } from '../components/webhooks/EndpointActions';
-import { EndpointHealth, EventBadges } from '../components/webhooks/EndpointSummary';
-import { LastDeliveryLine } from '../components/webhooks/LastDeliveryLine';
+import { EndpointOverview } from '../components/webhooks/EndpointSummary';
 import { SCOPE } from '../components/webhooks/style';
 import { formatAbsolute } from '../components/webhooks/time';
 import { usePageTitle } from '../lib/usePageTitle';
@@ -85,27 +83,19 @@ export function WebhookDetailPage() {
       <BackLink />
       <Card withBorder radius="md" padding="md">
         <Stack gap="sm">
-          <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
-            <div style={{ minWidth: 0 }}>
-              <Text size="sm" c="dimmed">
-                Webhook endpoint
-              </Text>
-              <Title order={1} size="h3" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
-                {endpoint.url}
-              </Title>
-              {endpoint.description && (
-                <Text size="sm" c="dimmed" mt={2} style={{ overflowWrap: 'anywhere' }}>
-                  {endpoint.description}
+          <EndpointOverview
+            endpoint={endpoint}
+            heading={
+              <>
+                <Text size="sm" c="dimmed">
+                  Webhook endpoint
                 </Text>
-              )}
-            </div>
-            <div style={{ flexShrink: 0 }}>
-              <EnabledSwitch endpoint={endpoint} />
-            </div>
-          </Group>
-          <EventBadges events={endpoint.events} />
-          <LastDeliveryLine last={endpoint.last_delivery} />
-          <EndpointHealth endpoint={endpoint} />
+                <Title order={1} size="h3" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                  {endpoint.url}
+                </Title>
+              </>
+            }
+          />
           <Text size="sm">
             Signing secret <Code>{endpoint.secret}</Code>
             {endpoint.previous_secret_expires_at && (

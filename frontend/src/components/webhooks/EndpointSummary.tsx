@@ -1,6 +1,9 @@
 import { Alert, Badge, Group, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
 import { IconAlertTriangle, IconPlugConnectedX } from '@tabler/icons-react';
 import type { WebhookEndpoint } from '../../api/webhooks';
+import { EnabledSwitch } from './EnabledSwitch';
+import { LastDeliveryLine } from './LastDeliveryLine';
 import { formatAbsolute } from './time';
 
 export function EventBadges({ events }: { events: string[] }) {
@@ -53,4 +56,29 @@ export function EndpointHealth({ endpoint }: { endpoint: WebhookEndpoint }) {
     );
   }
   return null;
+}
+
+/** What the list card and the detail page both show: the heading (URL) with the description
+ * and the enabled switch beside it, the event types, the last delivery, the failure run. */
+export function EndpointOverview({ endpoint, heading }: { endpoint: WebhookEndpoint; heading: ReactNode }) {
+  return (
+    <>
+      <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
+        <div style={{ minWidth: 0 }}>
+          {heading}
+          {endpoint.description && (
+            <Text size="sm" c="dimmed" mt={2} style={{ overflowWrap: 'anywhere' }}>
+              {endpoint.description}
+            </Text>
+          )}
+        </div>
+        <div style={{ flexShrink: 0 }}>
+          <EnabledSwitch endpoint={endpoint} />
+        </div>
+      </Group>
+      <EventBadges events={endpoint.events} />
+      <LastDeliveryLine last={endpoint.last_delivery} />
+      <EndpointHealth endpoint={endpoint} />
+    </>
+  );
 }
