@@ -28,6 +28,8 @@ export const theme = createTheme({
     orange: withShade9('orange', '#b8420f'), // 5.5:1 on white
   },
   defaultRadius: 'sm',
+  // People who ask their system for less motion get no modal fades or slides.
+  respectReducedMotion: true,
   fontFamily:
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif',
 });
