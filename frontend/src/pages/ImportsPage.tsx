@@ -1,4 +1,4 @@
-import { Button, Card, Group, Pagination, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { IconFileImport } from '@tabler/icons-react';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -9,6 +9,7 @@ import { useDashboardProgress } from '../api/progress';
 import { ImportsTable, toRow } from '../components/ImportsTable';
 import { usePageTitle } from '../lib/usePageTitle';
 import { LoadError, Loading } from '../components/LoadStates';
+import { PagePicker } from '../components/PagePicker';
 
 export const PAGE_SIZE = 20;
 
@@ -102,14 +103,10 @@ export function ImportsPage() {
           </Card>
           {pages > 1 && (
             <Group justify="center" mt="sm">
-              <Pagination
+              <PagePicker
                 total={pages}
                 value={page}
                 onChange={(next) => setParams(next === 1 ? {} : { page: String(next) })}
-                getControlProps={(control) => ({
-                  'aria-label': control === 'previous' ? 'Previous page' : control === 'next' ? 'Next page' : undefined,
-                })}
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
               />
             </Group>
           )}

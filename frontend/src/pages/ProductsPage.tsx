@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Group, Loader, NativeSelect, Pagination, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Button, Card, Group, Loader, NativeSelect, Stack, Text, Title } from '@mantine/core';
 import { IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -16,6 +16,7 @@ import { FIRST_ORDER, PAGE_SIZES, hasFilters, listQuery, useProductsView } from 
 import { formatCount } from '../lib/format';
 import { usePageTitle } from '../lib/usePageTitle';
 import { LoadError } from '../components/LoadStates';
+import { PagePicker } from '../components/PagePicker';
 
 /** `product` stays set while a modal closes, so that its content does not change during the transition. */
 interface Target {
@@ -171,7 +172,7 @@ export function ProductsPage() {
             w={110}
           />
           {pages > 1 && (
-            <Pagination
+            <PagePicker
               total={pages}
               value={Math.min(view.page, pages)}
               onChange={(page) => {
@@ -182,10 +183,6 @@ export function ProductsPage() {
               siblings={narrow ? 0 : 1}
               boundaries={1}
               size="sm"
-              getControlProps={(control) => ({
-                'aria-label': control === 'previous' ? 'Previous page' : control === 'next' ? 'Next page' : undefined,
-              })}
-              getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
             />
           )}
         </Group>

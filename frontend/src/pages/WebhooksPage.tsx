@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Group, List, Pagination, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Button, Card, Group, List, Stack, Text, Title } from '@mantine/core';
 import { IconPlus, IconWebhook } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -10,6 +10,7 @@ import { SecretModal, type RevealedSecret } from '../components/webhooks/SecretM
 import { SCOPE } from '../components/webhooks/style';
 import { usePageTitle } from '../lib/usePageTitle';
 import { LoadError, Loading } from '../components/LoadStates';
+import { PagePicker } from '../components/PagePicker';
 
 export const ENDPOINTS_PAGE_SIZE = 20;
 
@@ -96,14 +97,10 @@ export function WebhooksPage() {
           ))}
           {pages > 1 && (
             <Group justify="center" mt="sm">
-              <Pagination
+              <PagePicker
                 total={pages}
                 value={page}
                 onChange={(next) => setParams(next === 1 ? {} : { page: String(next) })}
-                getControlProps={(control) => ({
-                  'aria-label': control === 'previous' ? 'Previous page' : control === 'next' ? 'Next page' : undefined,
-                })}
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
               />
             </Group>
           )}

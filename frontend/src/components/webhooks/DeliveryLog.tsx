@@ -4,7 +4,6 @@ import {
   Card,
   Code,
   Group,
-  Pagination,
   SegmentedControl,
   Stack,
   Table,
@@ -27,6 +26,7 @@ import { AttemptBadge, formatLatency, meaningfulError } from './LastDeliveryLine
 import { RelativeTime, formatAbsolute, formatRelative } from './time';
 import { notify } from './notify';
 import { LoadError, Loading } from '../LoadStates';
+import { PagePicker } from '../PagePicker';
 
 export const DELIVERIES_PAGE_SIZE = 20;
 
@@ -316,14 +316,10 @@ export function DeliveryLog({
       )}
       {pages > 1 && (
         <Group justify="center" mt="sm">
-          <Pagination
+          <PagePicker
             total={pages}
             value={page}
             onChange={onPageChange}
-            getControlProps={(control) => ({
-              'aria-label': control === 'previous' ? 'Previous page' : control === 'next' ? 'Next page' : undefined,
-            })}
-            getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
           />
         </Group>
       )}

@@ -267,8 +267,7 @@ async def search_page(conn, where: str, args: list, order: str, limit: int,
         SELECT {PRODUCT_COLUMNS}, (SELECT count(*) FROM m) AS total
         FROM products WHERE id IN (SELECT id FROM m) ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
         *args, limit, offset)
-    total = rows[0]["total"] if rows else await conn.fetchval(
-        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+    total = rows[0]["total"] if rows else await count_up_to_limit(conn, where, args)
     return None if total > EXACT_TOTAL_LIMIT else (rows, total)
 
 
@@ -297,20 +296,29 @@ async def count_products(conn, where: str, args: list, filtered: bool, *,
     the planner estimates well, such as ``active``), a filter expected to match far more
     than the limit is not counted at all: counting 10,001 rows costs more than the page.
     """
-    table_rows = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
     if not filtered:
-        if table_rows > 2 * EXACT_TOTAL_LIMIT:
-            return table_rows, True
-        estimate = None
+        estimate = await table_rows(conn)
+        if estimate > 2 * EXACT_TOTAL_LIMIT:
+            return estimate, True
     else:
         estimate = await planner_estimate(conn, where, args)
         if trust_estimate and estimate > 5 * EXACT_TOTAL_LIMIT:
             return estimate, True
-    counted = await conn.fetchval(
-        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+    counted = await count_up_to_limit(conn, where, args)
     if counted <= EXACT_TOTAL_LIMIT:
         return counted, False
-    return max(estimate or table_rows, counted), True
+    return max(estimate or await table_rows(conn), counted), True
+
+
+async def table_rows(conn) -> int:
+    """The products table's row count from its statistics (ANALYZE/autovacuum), without reading it."""
+    return await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE oid = 'products'::regclass")
+
+
+async def count_up_to_limit(conn, where: str, args: list) -> int:
+    """Matches counted, stopping at EXACT_TOTAL_LIMIT + 1."""
+    return await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT 1 FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
 
 
 async def planner_estimate(conn, where: str, args: list) -> int:
