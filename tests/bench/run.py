@@ -538,7 +538,7 @@ async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
         say(f"  webhook benchmark failed: {exc!r}")
         return {"error": repr(exc)}
     say(f"  {result['received']:,}/{result['events']:,} delivered in {result['seconds']:.1f} s "
-        f"= {result['per_second']:.0f}/s; catalog first page p95 {result['list_p95_idle_ms']:.1f} ms idle, "
+        f"= {result['per_second']:.0f}/s (publishing took {result['publish_seconds']:.1f} s); catalog first page p95 {result['list_p95_idle_ms']:.1f} ms idle, "
         f"{result['list_p95_delivering_ms']:.1f} ms while delivering")
     return result
 

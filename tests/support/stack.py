@@ -37,6 +37,7 @@ PROGRAMS = {
     "progress-consume": ("progress", ["consume"], "PROGRESS_HEALTH_PORT"),
     "webhooks-api": ("webhooks", ["api"], "WEBHOOKS_PORT"),
     "webhooks-consume": ("webhooks", ["consume"], "WEBHOOKS_HEALTH_PORT"),
+    "webhooks-dispatch": ("webhooks", ["dispatch"], "WEBHOOKS_DISPATCH_HEALTH_PORT"),
 }
 
 

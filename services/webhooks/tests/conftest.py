@@ -138,7 +138,7 @@ async def receiver():
 async def webhook_stack(tmp_path_factory):
     stack = Stack(tmp_path_factory.mktemp("webhooks"), extra_env=STACK_ENV)
     try:
-        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume")
+        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume", "webhooks-dispatch")
         yield stack
     finally:
         await asyncio.to_thread(stack.stop)

@@ -303,14 +303,14 @@ async def test_a_dispatcher_killed_mid_way_delivers_everything_after_restart(api
         await bus.publish(envelope)
 
     await wait_until(lambda: len(route.requests) >= 6)
-    await asyncio.to_thread(webhook_stack.kill, "webhooks-consume")
+    await asyncio.to_thread(webhook_stack.kill, "webhooks-dispatch")
     received_before = len({r.webhook_id for r in route.requests})
     assert received_before < 40
     for n in range(10):  # published while no dispatcher runs: they wait in the queue
         envelope = product_created(2000 + n)
         published.append(envelope.id)
         await bus.publish(envelope)
-    await asyncio.to_thread(webhook_stack.start, "webhooks-consume")
+    await asyncio.to_thread(webhook_stack.start, "webhooks-dispatch")
 
     await wait_until(lambda: len({r.webhook_id for r in route.requests}) == 50, timeout=60)
     assert all(r.verified for r in route.requests)

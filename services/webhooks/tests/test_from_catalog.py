@@ -17,7 +17,7 @@ async def test_catalog_changes_arrive_as_webhooks(tmp_path_factory, receiver, wa
     stack = Stack(tmp_path_factory.mktemp("catalog-webhooks"),
                   extra_env={"WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"})
     try:
-        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume", "catalog-api", "catalog-consume")
+        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume", "webhooks-dispatch", "catalog-api", "catalog-consume")
         route = receiver.route("/catalog")
         async with httpx.AsyncClient(base_url=stack.url("webhooks-api"), timeout=30) as hooks, \
                 httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30) as catalog:

@@ -11,7 +11,7 @@ Topology, per namespace ``ns`` (so test runs never meet a running stack):
 
 Publishing uses publisher confirms: ``publish`` returns once the broker has the message.
 A handler's failure never loses the message: the retry copy is confirmed before the
-original is acked.
+original is acked. Handled messages are acknowledged in bulk (``pikit.acks``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
+from pikit.acks import BulkAcker
 from pikit.events import Body, Envelope, UnknownEventType, decode, encode
 
 log = structlog.get_logger("pikit.bus")
@@ -58,6 +59,7 @@ class Bus:
         self._publish_channel: aio_pika.abc.AbstractRobustChannel | None = None
         self._exchange: aio_pika.abc.AbstractRobustExchange | None = None
         self._subscriptions: list[Subscription] = []
+        self._acks = BulkAcker()  # a handled message is acknowledged by on_message, with others
 
     def queue_name(self, queue: str) -> str:
         return f"{self.namespace}.{queue}"
@@ -137,7 +139,17 @@ class Bus:
             await queue.bind(exchange, routing_key)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await self._handle(sub, queue.name, channel, message)
+            self._acks.arrived(message)
+            try:
+                await self._handle(sub, queue.name, channel, message)
+            except Exception:
+                # Not handled, not forwarded: back to the queue (alone), so it cannot hold
+                # back the acknowledgement of the messages after it.
+                self._acks.finished(message, settled=True)
+                if not channel.is_closed:
+                    await message.nack(requeue=True)
+                raise
+            self._acks.finished(message)
 
         sub._consumer_tag = await queue.consume(on_message)
 
@@ -168,11 +180,9 @@ class Bus:
             else:
                 delay = sub.retry_delays_ms[attempt - 1]
                 await self._forward(channel, f"{queue_name}.retry.{delay}", message, {"x-attempt": attempt})
-                await message.ack()
             return
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id", "job_id", "event_type")
-        await message.ack()
 
     async def _dead_letter(self, channel, queue_name: str, message: AbstractIncomingMessage, attempt: int,
                            error: str) -> None:
@@ -180,7 +190,6 @@ class Bus:
         if not queue_name.startswith("amq."):
             await self._forward(channel, f"{queue_name}.dlq", message,
                                 {"x-attempt": attempt, "x-error": error[:1000], "x-routing-key": message.routing_key})
-        await message.ack()
 
     @staticmethod
     async def _forward(channel, routing_key: str, message: AbstractIncomingMessage, headers: dict) -> None:

@@ -35,19 +35,29 @@ class Dispatcher:
         self.rand = rand
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
-        self._in_flight: Counter[uuid.UUID] = Counter()
+        self._in_flight: Counter[uuid.UUID] = Counter()  # being sent, per endpoint
+        self._sending = 0
         self._successes: MicroBatcher[tuple] = MicroBatcher(self._record_successes, max_size=200, max_wait=0.01)
 
-    def wake(self, *_: object) -> None:
-        self._wake.set()
+    def notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        """New deliveries: claim them, unless every endpoint they are for already has as many
+        in flight as allowed (then a finishing send claims them; waking for nothing cost a
+        claim and a look for the next due time each, hundreds a second while events pour in)."""
+        limit = self.settings.max_in_flight_per_endpoint
+        try:
+            endpoints = [uuid.UUID(part) for part in payload.split(",")] if payload else []
+        except ValueError:
+            endpoints = []
+        if not endpoints or any(self._in_flight.get(e, 0) < limit for e in endpoints):
+            self._wake.set()
 
     async def run(self) -> None:
         listener = await self.pool.acquire()
         try:
-            await listener.add_listener(store.CHANNEL, self.wake)
+            await listener.add_listener(store.CHANNEL, self.notified)
             while True:
                 self._wake.clear()
-                free = self.settings.workers - len(self._tasks)
+                free = self.settings.workers - self._sending
                 claimed = 0
                 if free > 0:
                     async with self.pool.acquire() as conn:
@@ -71,7 +81,7 @@ class Dispatcher:
                     pass
         finally:
             try:
-                await listener.remove_listener(store.CHANNEL, self.wake)
+                await listener.remove_listener(store.CHANNEL, self.notified)
             finally:
                 await self.pool.release(listener)
 
@@ -82,21 +92,23 @@ class Dispatcher:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _start(self, row: asyncpg.Record) -> None:
-        endpoint_id = row["endpoint_id"]
-        self._in_flight[endpoint_id] += 1
+        self._in_flight[row["endpoint_id"]] += 1
+        self._sending += 1
         task = asyncio.create_task(self._deliver(row))
         self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-        def done(t: asyncio.Task) -> None:
-            self._tasks.discard(t)
-            self._in_flight[endpoint_id] -= 1
-            if self._in_flight[endpoint_id] <= 0:
-                del self._in_flight[endpoint_id]
-            self._wake.set()
-
-        task.add_done_callback(done)
+    def _sent(self, endpoint_id: uuid.UUID) -> None:
+        """The worker is free once the receiver has answered; storing the result goes on without
+        holding it (the delivery stays leased until then, so nobody else takes it)."""
+        self._sending -= 1
+        self._in_flight[endpoint_id] -= 1
+        if self._in_flight[endpoint_id] <= 0:
+            del self._in_flight[endpoint_id]
+        self._wake.set()
 
     async def _deliver(self, row: asyncpg.Record) -> None:
+        sending = True
         try:
             if not row["enabled"]:
                 async with self.pool.acquire() as conn:
@@ -104,12 +116,17 @@ class Dispatcher:
                 return
             result = await self.sender.send(row["url"], row["secret"], domain.webhook_id(row["id"]), row["payload"],
                                             row["previous_secret"])
+            sending = False
+            self._sent(row["endpoint_id"])
             await self.record(row, result)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The lease runs out and the delivery is tried again: at least once, never lost.
             log.exception("delivery crashed", delivery_id=str(row["id"]))
+        finally:
+            if sending:
+                self._sent(row["endpoint_id"])
 
     async def _record_successes(self, successes: list[tuple]) -> None:
         # Without waiting for the WAL flush: a success lost to a database crash only means

@@ -14,7 +14,8 @@ class WebhooksSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBHOOKS_", extra="ignore")
 
     port: int = 8004
-    health_port: int = 9004
+    health_port: int = 9004  # the bus consumer
+    dispatch_health_port: int = 9005  # the delivery workers
     pool_size: int = 10
     # Off: URLs resolving to loopback, private, link-local, ... addresses are refused.
     allow_private_networks: bool = False
@@ -27,7 +28,7 @@ class WebhooksSettings(BaseSettings):
     timeout: float = 15.0
     # Bytes of a response body read (and stored as its excerpt); the rest is never read.
     max_response_bytes: int = 2048
-    # Deliveries in flight at once in one consumer process, and at most this many per endpoint.
+    # Deliveries in flight at once in one dispatcher process, and at most this many per endpoint.
     # Measured: more workers made it slower (httpcore scans its whole pool on every request).
     # (so one slow endpoint cannot take every worker).
     workers: int = 24
@@ -36,7 +37,7 @@ class WebhooksSettings(BaseSettings):
     auto_disable_after_seconds: float = 5 * 24 * 3600
     # After a secret rotation the old secret also signs (a second signature) for this long.
     secret_rotation_grace_seconds: float = 24 * 3600
-    # CPU priority of the consumer process (the dispatcher), as in nice(1): deliveries give way
+    # CPU priority of the consumer and dispatcher processes, as in nice(1): deliveries give way
     # to the APIs that people wait on when the machine is busy. 0 keeps the default.
     nice: int = 10
     # Safety-net poll of the deliveries table (NOTIFY wakes the workers at once).

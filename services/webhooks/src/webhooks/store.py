@@ -8,7 +8,8 @@ from datetime import datetime
 import asyncpg
 
 SCHEMA = "webhooks"
-CHANNEL = "webhooks_deliveries"  # NOTIFY: deliveries are due
+CHANNEL = "webhooks_deliveries"  # NOTIFY: deliveries are due; payload: their endpoint ids, or '' for any
+NOTIFY_MAX_ENDPOINTS = 100  # more than this many endpoints in one NOTIFY: '' (its payload is limited)
 
 ENDPOINT_COLUMNS = ("id, url, description, events, enabled, disabled_reason, secret, previous_secret, "
                     "previous_secret_expires_at, failing_since, created_at, updated_at")
@@ -99,15 +100,17 @@ async def create_deliveries(conn, consumer: str, events: list[tuple[str, str, st
             SELECT md5(i.event_id || '/' || e.id::text)::uuid, e.id, i.event_id, i.event_type, i.payload
             FROM input i JOIN seen s ON s.message_id = i.event_id
             JOIN endpoints e ON e.enabled AND i.event_type = ANY (e.events)
-            ON CONFLICT (id) DO NOTHING RETURNING 1)
-        SELECT count(*) AS created, CASE WHEN count(*) > 0 THEN pg_notify($5, '')::text END AS notified
+            ON CONFLICT (id) DO NOTHING RETURNING endpoint_id)
+        SELECT count(*) AS created,
+               CASE WHEN count(*) > 0 THEN pg_notify($5, CASE WHEN count(DISTINCT endpoint_id) <= $6
+                   THEN string_agg(DISTINCT endpoint_id::text, ',') ELSE '' END)::text END AS notified
         FROM created
         """,
-        consumer, ids, types, payloads, CHANNEL)
+        consumer, ids, types, payloads, CHANNEL, NOTIFY_MAX_ENDPOINTS)
 
 
-async def notify(conn) -> None:
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+async def notify(conn, endpoint_id: uuid.UUID) -> None:
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(endpoint_id))
 
 
 async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
@@ -138,8 +141,18 @@ async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
 
 
 async def seconds_until_next_due(conn) -> float | None:
+    """When the next delivery not due yet (a retry, or a lease running out) becomes due. Per
+    endpoint through the ``deliveries_due`` index, starting at now: a min() over every
+    pending delivery read the whole backlog, and the dispatcher asks whenever it claimed
+    nothing (e.g. every endpoint busy)."""
     return await conn.fetchval(
-        "SELECT extract(epoch FROM min(next_attempt_at) - now())::float8 FROM deliveries WHERE status = 'pending'")
+        """
+        SELECT extract(epoch FROM min(next.at) - now())::float8 FROM endpoints e
+        CROSS JOIN LATERAL (
+            SELECT d.next_attempt_at AS at FROM deliveries d
+            WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at > now()
+            ORDER BY d.next_attempt_at LIMIT 1) next
+        """)
 
 
 async def record_attempt(conn, *, delivery_id: uuid.UUID, attempt: int, status: str, next_attempt_at: datetime | None,
@@ -252,5 +265,5 @@ async def resend(conn, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> asyncp
         "UPDATE deliveries SET status = 'pending', next_attempt_at = now(), round_start = attempts, "
         "finished_at = NULL WHERE id = $1 AND endpoint_id = $2 RETURNING *", delivery_id, endpoint_id)
     if row is not None:
-        await notify(conn)
+        await notify(conn, endpoint_id)
     return row

@@ -1,0 +1,201 @@
+"""An httpcore network backend written straight on asyncio's protocols.
+
+httpx's default backend goes through anyio, and for a dispatcher sending hundreds of small
+POSTs a second that layer was a fifth of the process's CPU (py-spy): every read and write
+opens a cancel scope, and before every request the connection pool asks each idle
+connection whether the peer closed it, which anyio answers by rebuilding a dict of socket
+attributes and polling the socket. Here the event loop already buffers what arrives, so
+"is it readable" is a look at that buffer, and a read or write is a few attribute checks.
+httpx (requests, responses, limits, timeouts, errors) and httpcore (HTTP/1.1, the pool)
+are used as they are."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import typing
+
+import httpcore
+import httpx
+
+
+class _Receiver(asyncio.Protocol):
+    """What a connection has received and whether it is still open, with waiters for both."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.closed = False  # the peer sent EOF or the connection was lost
+        self.error: BaseException | None = None
+        self._readable: asyncio.Future | None = None
+        self._writable: asyncio.Future | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        self._wake_reader()
+        return False  # let the transport close itself
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.closed = True
+        self.error = exc
+        self._wake_reader()
+        self._wake_writer()
+
+    def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        self._wake_writer()
+
+    def _wake_reader(self) -> None:
+        if self._readable is not None and not self._readable.done():
+            self._readable.set_result(None)
+
+    def _wake_writer(self) -> None:
+        waiter, self._writable = self._writable, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait_readable(self) -> None:
+        self._readable = asyncio.get_running_loop().create_future()
+        try:
+            await self._readable
+        finally:
+            self._readable = None
+
+    async def wait_writable(self) -> None:
+        if self._writable is not None:
+            await asyncio.shield(self._writable)
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    def __init__(self, transport: asyncio.Transport, receiver: _Receiver) -> None:
+        self._transport = transport
+        self._receiver = receiver
+        self._unsent: list[bytes] = []
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._flush()
+        receiver = self._receiver
+        if not receiver.buffer and not receiver.closed:
+            try:
+                async with asyncio.timeout(timeout):
+                    while not receiver.buffer and not receiver.closed:
+                        await receiver.wait_readable()
+            except TimeoutError:
+                raise httpcore.ReadTimeout(f"no data within {timeout} s") from None
+        if receiver.buffer:
+            data = bytes(receiver.buffer[:max_bytes])
+            del receiver.buffer[:max_bytes]
+            return data
+        if receiver.error is not None:
+            raise httpcore.ReadError(str(receiver.error) or type(receiver.error).__name__)
+        return b""  # the peer closed the connection
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Writes in one turn of the event loop go out together: httpcore writes a request's
+        head and body separately, and on loopback each send costs the receiver's side too."""
+        if not buffer:
+            return
+        if self._transport.is_closing():
+            raise httpcore.WriteError(str(self._receiver.error or "connection closed"))
+        if not self._unsent:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._unsent.append(buffer)
+        if self._receiver._writable is not None:  # the kernel's send buffer is full: wait for room
+            self._flush()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._receiver.wait_writable()
+            except TimeoutError:
+                raise httpcore.WriteTimeout(f"could not send within {timeout} s") from None
+            if self._receiver.error is not None:
+                raise httpcore.WriteError(str(self._receiver.error))
+
+    def _flush(self) -> None:
+        if self._unsent and not self._transport.is_closing():
+            self._transport.write(b"".join(self._unsent))
+        self._unsent.clear()
+
+    async def aclose(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                transport = await loop.start_tls(self._transport, self._receiver, ssl_context,
+                                                 server_hostname=server_hostname)
+        except TimeoutError:
+            self._transport.close()
+            raise httpcore.ConnectTimeout(f"TLS handshake not done within {timeout} s") from None
+        except (OSError, ssl.SSLError, ConnectionError) as exc:
+            self._transport.close()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return AsyncioStream(transport, self._receiver)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "is_readable":  # asked of idle connections: did the peer close it (or say anything)?
+            return self._receiver.closed or bool(self._receiver.buffer)
+        if info == "ssl_object":
+            return self._transport.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self._transport.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._transport.get_extra_info("peername")
+        if info == "socket":
+            return self._transport.get_extra_info("socket")
+        return None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None
+                          ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                transport, receiver = await loop.create_connection(
+                    _Receiver, host, port, local_addr=(local_address, 0) if local_address else None)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock: socket.socket = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        return AsyncioStream(transport, receiver)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("webhooks are sent over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class AsyncioTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its connection pool on :class:`AsyncioBackend`."""
+
+    def __init__(self, *, limits: httpx.Limits, verify: ssl.SSLContext | bool = True) -> None:
+        super().__init__(limits=limits, verify=verify)
+        ssl_context = httpx.create_ssl_context(verify=verify)
+        # httpx has no argument for the backend; its pool is rebuilt with the same settings.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry, http1=True, http2=False,
+            network_backend=AsyncioBackend())
