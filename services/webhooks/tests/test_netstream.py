@@ -127,3 +127,80 @@ async def test_https_with_a_certificate_the_client_trusts(tmp_path):
             await post(client, url, b"x")
     listener.close()
     assert [a.text for a in answers] == ["6", "12"] and server.connections == 1  # the failed handshake never got in
+
+
+async def test_no_more_connections_than_the_limit_and_every_request_answered():
+    open_now, most = 0, 0
+
+    async def slow(reader, writer):
+        nonlocal open_now, most
+        open_now += 1
+        most = max(most, open_now)
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(1)
+                await asyncio.sleep(0.05)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            open_now -= 1
+            writer.close()
+
+    listener = await asyncio.start_server(slow, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}/hook"
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    async with httpx.AsyncClient(transport=AsyncioTransport(limits=limits)) as client:
+        answers = await asyncio.gather(*(post(client, url, b"x") for _ in range(6)))
+    listener.close()
+    assert [a.text for a in answers] == ["ok"] * 6 and most == 2
+
+
+async def test_an_answer_not_read_to_its_end_does_not_leave_its_connection_in_the_pool():
+    server = Server()
+
+    async def big(reader, writer):
+        server.connections += 1
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(1)
+                body = b"y" * 1_000_000
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    listener = await asyncio.start_server(big, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}/hook"
+    async with httpx.AsyncClient(transport=AsyncioTransport(limits=LIMITS)) as client:
+        for _ in range(2):
+            async with client.stream("POST", url, content=b"x") as response:
+                async for _chunk in response.aiter_raw():
+                    break  # the first chunk only, as the dispatcher reads an excerpt
+    listener.close()
+    assert server.connections == 2
+
+
+async def test_waiting_longer_than_the_pool_timeout_for_a_connection_is_a_pool_timeout():
+    async def never(reader, writer):
+        while await reader.read(1024):
+            pass
+        writer.close()
+
+    listener = await asyncio.start_server(never, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}/hook"
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    timeout = httpx.Timeout(5, pool=0.2)
+    async with httpx.AsyncClient(transport=AsyncioTransport(limits=limits), timeout=timeout) as client:
+        hanging = asyncio.create_task(post(client, url, b"x"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(httpx.PoolTimeout):
+            await post(client, url, b"y")
+        hanging.cancel()
+        await asyncio.gather(hanging, return_exceptions=True)
+    listener.close()

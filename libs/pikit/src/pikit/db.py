@@ -43,7 +43,8 @@ async def ensure_database(dsn: str) -> None:
         await conn.close()
 
 
-async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10,
+                      server_settings: dict[str, str] | None = None) -> asyncpg.Pool:
     await ensure_database(dsn)
     return await asyncpg.create_pool(
         dsn,
@@ -53,7 +54,8 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int
         reset=_reset_connection,
         # JIT compiles for ~1 s on statements whose estimates look big (temp tables have no
         # statistics); our statements are short, so it only ever costs.
-        server_settings={"search_path": f"{schema},public", "application_name": schema, "jit": "off"},
+        server_settings={"search_path": f"{schema},public", "application_name": schema, "jit": "off",
+                         **(server_settings or {})},
     )
 
 

@@ -26,11 +26,13 @@ Subscribe = Callable[[Bus, asyncpg.Pool | None], Awaitable[None] | None]
 
 
 def database_api_app(title: str, schema: str, migrations: Path, *, pool_size: int = 10,
-                     description: str = "", extra_checks: dict[str, ReadyCheck] | None = None) -> FastAPI:
+                     description: str = "", extra_checks: dict[str, ReadyCheck] | None = None,
+                     server_settings: dict[str, str] | None = None) -> FastAPI:
     infra = InfraSettings()
 
     async def lifespan(app: FastAPI):
-        app.state.pool = await create_pool(infra.database_url, schema, max_size=pool_size)
+        app.state.pool = await create_pool(infra.database_url, schema, max_size=pool_size,
+                                           server_settings=server_settings)
         await migrate(app.state.pool, schema, migrations)
         yield
         await app.state.pool.close()

@@ -56,6 +56,9 @@ class Dispatcher:
         try:
             await listener.add_listener(store.CHANNEL, self.notified)
             while True:
+                if self._sending and self.settings.claim_gather_seconds:
+                    # Sends finishing close together share one claim (and so one lease statement).
+                    await asyncio.sleep(self.settings.claim_gather_seconds)
                 self._wake.clear()
                 free = self.settings.workers - self._sending
                 claimed = 0
@@ -129,10 +132,7 @@ class Dispatcher:
                 self._sent(row["endpoint_id"])
 
     async def _record_successes(self, successes: list[tuple]) -> None:
-        # Without waiting for the WAL flush: a success lost to a database crash only means
-        # the delivery is sent again, with the same webhook-id (at least once, as documented).
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SET LOCAL synchronous_commit = off")
+        async with self.pool.acquire() as conn:  # one statement; see dispatcher_app on durability
             await store.record_successes(conn, successes)
 
     async def record(self, row: asyncpg.Record, result: AttemptResult) -> None:

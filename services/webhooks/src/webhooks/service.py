@@ -55,7 +55,11 @@ def dispatcher_app() -> FastAPI:
     settings = WebhooksSettings()
     app = database_api_app("webhooks-dispatcher", store.SCHEMA, MIGRATIONS,
                            pool_size=settings.pool_size + settings.workers // 4,
-                           description="Sends the stored webhook deliveries (health endpoints only).")
+                           description="Sends the stored webhook deliveries (health endpoints only).",
+                           # Its commits do not wait for the WAL flush: whatever a database crash
+                           # loses of them (a lease, a recorded attempt) means the delivery is sent
+                           # again, with the same webhook-id: at least once, as documented.
+                           server_settings={"synchronous_commit": "off"})
 
     async def start(a: FastAPI) -> None:
         await _be_nice(settings)(a)

@@ -40,6 +40,9 @@ class WebhooksSettings(BaseSettings):
     # CPU priority of the consumer and dispatcher processes, as in nice(1): deliveries give way
     # to the APIs that people wait on when the machine is busy. 0 keeps the default.
     nice: int = 10
+    # While sends are in flight, the workers freed within this many seconds are refilled by one
+    # claim: fewer, larger statements when the machine is busy; at most this much later.
+    claim_gather_seconds: float = 0.005
     # Safety-net poll of the deliveries table (NOTIFY wakes the workers at once).
     poll_seconds: float = 2.0
     # A claimed delivery is leased for timeout + this margin; a dispatcher killed mid-send
