@@ -76,7 +76,7 @@ def receiver_process():
         process.join()
 
 
-async def first_page_p95(base_url: str, clients: int = 8, requests: int = 15) -> float:
+async def first_page_p95(base_url: str, clients: int = 8, requests: int = 40) -> float:
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         async def one() -> None:
@@ -95,6 +95,7 @@ async def measure(edge_url: str, amqp_url: str, namespace: str) -> dict:
                 "url": f"http://127.0.0.1:{port}/hook", "events": ["product.updated"], "enabled": True,
                 "description": "bench receiver"})
             created.raise_for_status()
+        endpoint_id = created.json()["id"]
         idle_p95 = await first_page_p95(edge_url)
         bus = Bus(amqp_url, namespace, "bench")
         await bus.connect()
@@ -114,6 +115,8 @@ async def measure(edge_url: str, amqp_url: str, namespace: str) -> dict:
         while received.value < EVENTS and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
         seconds = (last_at.value or time.perf_counter()) - started
+        async with httpx.AsyncClient(base_url=edge_url, timeout=30) as client:
+            await client.delete(f"/api/webhooks/{endpoint_id}")
         return {"events": EVENTS, "received": received.value, "seconds": seconds,
                 "per_second": received.value / seconds if seconds else 0.0, "publish_seconds": published_s,
                 "list_p95_idle_ms": idle_p95, "list_p95_delivering_ms": busy_p95,

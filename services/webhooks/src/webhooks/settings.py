@@ -37,8 +37,10 @@ class WebhooksSettings(BaseSettings):
     auto_disable_after_seconds: float = 5 * 24 * 3600
     # After a secret rotation the old secret also signs (a second signature) for this long.
     secret_rotation_grace_seconds: float = 24 * 3600
-    # CPU priority of the consumer and dispatcher processes, as in nice(1): deliveries give way
-    # to the APIs that people wait on when the machine is busy. 0 keeps the default.
+    # CPU priority of the consumer and dispatcher processes: SCHED_IDLE (Linux) runs them only
+    # when nothing else wants the CPU, so deliveries give way to the APIs people wait on; without
+    # it (false, or not Linux) they run at this nice(1) value (0: the default priority).
+    sched_idle: bool = True
     nice: int = 10
     # While sends are in flight, the workers freed within this many seconds are refilled by one
     # claim: fewer, larger statements when the machine is busy; at most this much later.
