@@ -37,7 +37,8 @@ class Dispatcher:
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: Counter[uuid.UUID] = Counter()  # being sent, per endpoint
         self._sending = 0
-        self._successes: MicroBatcher[tuple] = MicroBatcher(self._record_successes, max_size=200, max_wait=0.01)
+        self._successes: MicroBatcher[tuple] = MicroBatcher(self._record_successes, max_size=500,
+                                                            max_wait=settings.record_gather_seconds)
 
     def notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         """New deliveries: claim them, unless every endpoint they are for already has as many
