@@ -156,9 +156,10 @@ async def test_every_handled_message_is_acknowledged_once_with_many_in_flight(bu
     assert await queue_depth(amqp_url, f"{bus_namespace}.bulk-ack-test") == 0
 
 
-async def test_a_crash_while_an_earlier_message_is_still_handled_loses_nothing(amqp_url, bus_namespace):
-    """Acknowledging in bulk never acknowledges past an unfinished message: the ones after it
-    are handled again after a crash (handlers are idempotent), none is lost."""
+async def test_a_slow_message_neither_holds_back_the_others_nor_is_lost_in_a_crash(amqp_url, bus_namespace):
+    """Acknowledging in bulk never acknowledges past an unfinished message, yet the messages
+    finished after it are acknowledged at once (they free their prefetch slots); a crash
+    puts back only the unfinished one."""
     bus = Bus(amqp_url, bus_namespace, "test")
     await bus.connect()
     release, handled = asyncio.Event(), []
@@ -169,7 +170,7 @@ async def test_a_crash_while_an_earlier_message_is_still_handled_loses_nothing(a
             await release.wait()
         handled.append(body.job_id)
 
-    bus.subscribe("held-ack-test", {"import.started": handler}, prefetch=50)
+    bus.subscribe("held-ack-test", {"import.started": handler}, prefetch=5)
     await bus.start_consuming()
     await bus.publish(new_event(ImportStarted(job_id=slow), source="test"))
     others = [str(uuid.uuid4()) for _ in range(20)]
@@ -179,4 +180,4 @@ async def test_a_crash_while_an_earlier_message_is_still_handled_loses_nothing(a
     await asyncio.sleep(0.2)
     await bus.close()  # the crash: the slow message is still being handled
     release.set()
-    assert await queue_depth(amqp_url, f"{bus_namespace}.held-ack-test") == 21
+    assert await queue_depth(amqp_url, f"{bus_namespace}.held-ack-test") == 1

@@ -5,9 +5,10 @@ A consumer handling hundreds of messages a second spent a tenth of its CPU sendi
 every delivery up to a tag at once (``multiple=True``), which is only right when every
 earlier delivery of that channel is finished too. So this keeps, per channel, the tags in
 the order they arrived; a finished message marks its tag; once per turn of the event loop
-the longest finished prefix is acknowledged with the last tag of it. A slow message holds
-back the acknowledgement of later ones, never the other way round (nothing is acknowledged
-before it is finished), and prefetch bounds how many can wait behind it.
+the longest finished prefix is acknowledged with one frame, and messages finished after a
+still-running one are acknowledged one by one, at once: a slow message must not hold the
+prefetch slots of those after it (the catalog applies several import batches at a time).
+Nothing is acknowledged before it is finished.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ log = structlog.get_logger("pikit.acks")
 class _ChannelAcks:
     def __init__(self) -> None:
         self.arrived: deque[int] = deque()
-        # None: settled some other way (rejected alone); a later bulk ack does not touch it.
+        # None: settled already (acknowledged or rejected alone); a bulk ack does not name it.
         self.finished: dict[int, AbstractIncomingMessage | None] = {}
 
 
@@ -60,6 +61,10 @@ class BulkAcker:
                 last = state.finished.pop(state.arrived.popleft()) or last
             if last is not None:
                 self._send(last, multiple=True)
+            for tag, message in state.finished.items():  # behind a message still running
+                if message is not None:
+                    self._send(message, multiple=False)
+                    state.finished[tag] = None  # acknowledged: the prefix's bulk ack must not name it
             if not state.arrived and not state.finished:
                 del self._channels[channel]
 
