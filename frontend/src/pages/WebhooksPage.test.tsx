@@ -97,6 +97,23 @@ describe('WebhooksPage', { timeout: 15_000 }, () => {
     expect(within(second).getByText('Disabled automatically')).toBeInTheDocument();
     expect(within(second).getByText(/^Every delivery failed since .*\(last error: ConnectError/)).toBeInTheDocument();
     expect(within(second).getByRole('switch')).not.toBeChecked();
+    expect(within(second).queryByText('Turned off.')).not.toBeInTheDocument();
+    expect(within(first).queryByText('Turned off.')).not.toBeInTheDocument();
+  });
+
+  it('says that an endpoint someone turned off misses the events meanwhile', async () => {
+    fakeApi(({ method, path }) => {
+      if (method === 'GET' && path.startsWith('/webhooks?')) {
+        return json(page([endpoint({ id: 'off', url: 'https://paused.example.com/in', enabled: false, disabled_reason: null })]));
+      }
+    });
+    renderPage();
+
+    const card = await screen.findByRole('article', { name: 'https://paused.example.com/in' });
+    expect(within(card).getByText('Turned off.')).toBeInTheDocument();
+    expect(within(card).getByText(/not sent to it, not even after it is turned on again/)).toBeInTheDocument();
+    expect(within(card).queryByText('Disabled automatically')).not.toBeInTheDocument();
+    expect(within(card).getByRole('switch')).not.toBeChecked();
   });
 
   it('explains webhooks when there is no endpoint, and adds one with the chosen events', async () => {

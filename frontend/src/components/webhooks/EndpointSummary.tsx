@@ -1,6 +1,6 @@
 import { Alert, Badge, Group, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { IconAlertTriangle, IconPlugConnectedX } from '@tabler/icons-react';
+import { IconAlertTriangle, IconPlayerPause, IconPlugConnectedX } from '@tabler/icons-react';
 import type { WebhookEndpoint } from '../../api/webhooks';
 import { EnabledSwitch } from './EnabledSwitch';
 import { LastDeliveryLine } from './LastDeliveryLine';
@@ -27,8 +27,9 @@ function reasonText(reason: string): string {
 }
 
 /**
- * Why an endpoint is off (the API's disabled_reason when it disabled it itself), or that its
- * attempts have all failed since some time (it gets disabled when that lasts).
+ * Why an endpoint is off (the API's disabled_reason when it disabled it itself, else that
+ * someone turned it off), or that its attempts have all failed since some time (it gets
+ * disabled when that lasts).
  */
 export function EndpointHealth({ endpoint }: { endpoint: WebhookEndpoint }) {
   if (!endpoint.enabled && endpoint.disabled_reason) {
@@ -44,7 +45,21 @@ export function EndpointHealth({ endpoint }: { endpoint: WebhookEndpoint }) {
       </Alert>
     );
   }
-  if (endpoint.enabled && endpoint.failing_since) {
+  if (!endpoint.enabled) {
+    // Turned off by someone: the fan-out only creates deliveries for enabled endpoints.
+    return (
+      <Group gap={6} wrap="nowrap" align="flex-start">
+        <IconPlayerPause size={16} aria-hidden style={{ flexShrink: 0, marginTop: 2 }} />
+        <Text size="sm">
+          <Text span fw={600} size="sm">
+            Turned off.
+          </Text>{' '}
+          Events that happen while it is off are not sent to it, not even after it is turned on again.
+        </Text>
+      </Group>
+    );
+  }
+  if (endpoint.failing_since) {
     return (
       <Group gap={6} wrap="nowrap" align="flex-start">
         <IconAlertTriangle size={16} color="var(--mantine-color-orange-7)" aria-hidden style={{ flexShrink: 0, marginTop: 2 }} />
