@@ -116,8 +116,8 @@ async def notify(conn, endpoint_id: uuid.UUID) -> None:
 async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
                     in_flight: dict[uuid.UUID, int]) -> list[asyncpg.Record]:
     """Lease up to ``limit`` due deliveries (at most ``per_endpoint`` minus what this process
-    already has in flight for each endpoint): pushed ``lease_seconds`` into the future, so a
-    dispatcher that dies mid-send leaves them to be taken again once the lease ends."""
+    already has in flight for each endpoint) for ``lease_seconds``: a dispatcher that dies
+    mid-send leaves them to be taken again once the lease ends."""
     return await conn.fetch(
         """
         WITH busy AS (SELECT * FROM unnest($4::uuid[], $5::int[]) AS b (endpoint_id, n)),
@@ -126,11 +126,12 @@ async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
             CROSS JOIN LATERAL (
                 SELECT d.id FROM deliveries d
                 WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+                  AND (d.leased_until IS NULL OR d.leased_until <= now())
                 ORDER BY d.next_attempt_at
                 LIMIT greatest($3 - coalesce((SELECT n FROM busy WHERE busy.endpoint_id = e.id), 0), 0)
                 FOR UPDATE OF d SKIP LOCKED) d
             LIMIT $1)
-        UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $2)
+        UPDATE deliveries d SET leased_until = now() + make_interval(secs => $2)
         FROM claimable c, endpoints e
         WHERE d.id = c.id AND e.id = d.endpoint_id
         RETURNING d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, d.round_start,
@@ -141,7 +142,8 @@ async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
 
 
 async def seconds_until_next_due(conn) -> float | None:
-    """When the next delivery not due yet (a retry, or a lease running out) becomes due. Per
+    """When the next delivery not due yet (a retry) becomes due (leases that run out, only
+    after a dispatcher died, are found by the poll). Per
     endpoint through the ``deliveries_due`` index, starting at now: a min() over every
     pending delivery read the whole backlog, and the dispatcher asks whenever it claimed
     nothing (e.g. every endpoint busy)."""
@@ -162,6 +164,7 @@ async def record_attempt(conn, *, delivery_id: uuid.UUID, attempt: int, status: 
     is gone (endpoint deleted) or was recorded by someone else."""
     row = await conn.fetchrow(
         "UPDATE deliveries SET attempts = $2, status = $3, next_attempt_at = coalesce($4, next_attempt_at), "
+        "leased_until = NULL, "
         "last_attempt_at = now(), last_status_code = $5, last_latency_ms = $6, last_response_excerpt = $7, "
         "last_error = $8, finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END "
         "WHERE id = $1 AND attempts = $2 - 1 AND status = 'pending' RETURNING id",
@@ -262,7 +265,7 @@ async def resend(conn, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> asyncp
     """Queue a delivery again, at once, with a fresh round of the retry schedule (same webhook-id).
     A delivery still pending is only moved to now."""
     row = await conn.fetchrow(
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = now(), round_start = attempts, "
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = now(), leased_until = NULL, round_start = attempts, "
         "finished_at = NULL WHERE id = $1 AND endpoint_id = $2 RETURNING *", delivery_id, endpoint_id)
     if row is not None:
         await notify(conn, endpoint_id)
