@@ -60,6 +60,19 @@ describe('ProductsPage', SLOW, () => {
     expect(screen.getByRole('columnheader', { name: 'SKU' })).toHaveAttribute('aria-sort', 'none');
   });
 
+  it('moves to the new last page when the list shrank under the one shown', async () => {
+    // 50 per page: 101 products made 3 pages; the only product of page 3 is gone, 100 are left.
+    const api = fakeCatalog({
+      'GET /products': ({ url }) =>
+        url.searchParams.get('page') === '3' ? json(page([], { total: 100, offset: 100 })) : json(page([kettle], { total: 100, offset: 50 })),
+    });
+    renderPage('/products?page=3');
+    await loaded();
+    expect(screen.getByTestId('location')).toHaveTextContent('?page=2');
+    expect(api.calls.map((c) => c.url.searchParams.get('page'))).toEqual(['3', '2']);
+    expect(screen.queryByText(/past the end of the list/)).not.toBeInTheDocument();
+  });
+
   it('says "about" when the total is an estimate', async () => {
     fakeCatalog({ 'GET /products': () => json(page([kettle], { total: 500_000, total_is_estimate: true })) });
     renderPage();

@@ -2,7 +2,7 @@ import { Anchor, Button, Card, Group, Loader, NativeSelect, Stack, Text, Title }
 import { IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useCallback, useMemo, useRef, useState, type ComponentProps, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ComponentProps, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { exportCsvUrl, listProducts, productKeys, type Product, type ProductList, type ProductSort, type SortOrder } from '../api/catalogClient';
 import { BulkDeleteModal } from '../components/products/BulkDeleteModal';
@@ -97,6 +97,13 @@ export function ProductsPage() {
 
   const data = list.data;
   const pages = data ? pageCount(data, view.page, view.limit) : 1;
+  // The list shrank under this page (its last product deleted, here or elsewhere): with an exact
+  // total, show the page that is now the last one instead of an empty page.
+  const lastPage = data && !data.total_is_estimate && data.total > 0 ? Math.ceil(data.total / view.limit) : null;
+  const pastTheEnd = !!data && data.items.length === 0 && !list.isPlaceholderData;
+  useEffect(() => {
+    if (pastTheEnd && lastPage !== null && view.page > lastPage) update({ page: lastPage }, { replace: true });
+  }, [pastTheEnd, lastPage, view.page, update]);
   const catalogEmpty = !!data && data.total === 0 && !filtered && !list.isPlaceholderData;
 
   let content: ReactNode;
