@@ -36,7 +36,6 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: Counter[uuid.UUID] = Counter()  # being sent, per endpoint
-        self._sending = 0
         self._successes: MicroBatcher[tuple] = MicroBatcher(self._record_successes, max_size=500,
                                                             max_wait=settings.record_gather_seconds)
 
@@ -57,11 +56,12 @@ class Dispatcher:
         try:
             await listener.add_listener(store.CHANNEL, self.notified)
             while True:
-                if self._sending and self.settings.claim_gather_seconds:
+                sending = sum(self._in_flight.values())
+                if sending and self.settings.claim_gather_seconds:
                     # Sends finishing close together share one claim (and so one lease statement).
                     await asyncio.sleep(self.settings.claim_gather_seconds)
                 self._wake.clear()
-                free = self.settings.workers - self._sending
+                free = self.settings.workers - sum(self._in_flight.values())
                 claimed = 0
                 if free > 0:
                     async with self.pool.acquire() as conn:
@@ -97,7 +97,6 @@ class Dispatcher:
 
     def _start(self, row: asyncpg.Record) -> None:
         self._in_flight[row["endpoint_id"]] += 1
-        self._sending += 1
         task = asyncio.create_task(self._deliver(row))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -105,32 +104,28 @@ class Dispatcher:
     def _sent(self, endpoint_id: uuid.UUID) -> None:
         """The worker is free once the receiver has answered; storing the result goes on without
         holding it (the delivery stays leased until then, so nobody else takes it)."""
-        self._sending -= 1
         self._in_flight[endpoint_id] -= 1
         if self._in_flight[endpoint_id] <= 0:
             del self._in_flight[endpoint_id]
         self._wake.set()
 
     async def _deliver(self, row: asyncpg.Record) -> None:
-        sending = True
         try:
-            if not row["enabled"]:
-                async with self.pool.acquire() as conn:
-                    await store.fail_unsent(conn, row["id"], "endpoint disabled")
-                return
-            result = await self.sender.send(row["url"], row["secret"], domain.webhook_id(row["id"]), row["payload"],
-                                            row["previous_secret"])
-            sending = False
-            self._sent(row["endpoint_id"])
+            try:
+                if not row["enabled"]:
+                    async with self.pool.acquire() as conn:
+                        await store.fail_unsent(conn, row["id"], "endpoint disabled")
+                    return
+                result = await self.sender.send(row["url"], row["secret"], domain.webhook_id(row["id"]),
+                                                row["payload"], row["previous_secret"])
+            finally:
+                self._sent(row["endpoint_id"])
             await self.record(row, result)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The lease runs out and the delivery is tried again: at least once, never lost.
             log.exception("delivery crashed", delivery_id=str(row["id"]))
-        finally:
-            if sending:
-                self._sent(row["endpoint_id"])
 
     async def _record_successes(self, successes: list[tuple]) -> None:
         async with self.pool.acquire() as conn:  # one statement; see dispatcher_app on durability

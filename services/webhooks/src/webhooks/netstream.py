@@ -1,4 +1,5 @@
-"""An httpcore network backend written straight on asyncio's protocols.
+"""What httpx's transport runs on in the dispatcher: a connection pool per origin and an
+httpcore network backend written straight on asyncio's protocols.
 
 httpx's default backend goes through anyio, and for a dispatcher sending hundreds of small
 POSTs a second that layer was a fifth of the process's CPU (py-spy): every read and write
@@ -6,8 +7,8 @@ opens a cancel scope, and before every request the connection pool asks each idl
 connection whether the peer closed it, which anyio answers by rebuilding a dict of socket
 attributes and polling the socket. Here the event loop already buffers what arrives, so
 "is it readable" is a look at that buffer, and a read or write is a few attribute checks.
-httpx (requests, responses, limits, timeouts, errors) and httpcore (HTTP/1.1, the pool)
-are used as they are."""
+httpx (requests, responses, limits, timeouts, errors) and httpcore (HTTP/1.1 connections,
+TLS) are used as they are; the pool is :class:`OriginPool`."""
 
 from __future__ import annotations
 
@@ -24,15 +25,11 @@ class _Receiver(asyncio.Protocol):
     """What a connection has received and whether it is still open, with waiters for both."""
 
     def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.closed = False  # the peer sent EOF or the connection was lost
         self.error: BaseException | None = None
         self._readable: asyncio.Future | None = None
         self._writable: asyncio.Future | None = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -71,6 +68,11 @@ class _Receiver(asyncio.Protocol):
             await self._readable
         finally:
             self._readable = None
+
+    @property
+    def write_paused(self) -> bool:
+        """The transport's buffer is over its high-water mark (the kernel is not taking more)."""
+        return self._writable is not None
 
     async def wait_writable(self) -> None:
         if self._writable is not None:
@@ -111,7 +113,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not self._unsent:
             asyncio.get_running_loop().call_soon(self._flush)
         self._unsent.append(buffer)
-        if self._receiver._writable is not None:  # the kernel's send buffer is full: wait for room
+        if self._receiver.write_paused:
             self._flush()
             try:
                 async with asyncio.timeout(timeout):
@@ -218,8 +220,9 @@ class OriginPool:
             raise httpcore.PoolTimeout(f"no connection free within {pool_timeout} s") from None
         self._active += 1
         origin, connection = request.url.origin, None
+        key = (origin.scheme, origin.host, origin.port)
         try:
-            connection = await self._checkout(origin)
+            connection = await self._checkout(origin, key)
             response = await connection.handle_async_request(request)
         except BaseException:
             self._release()
@@ -227,11 +230,11 @@ class OriginPool:
                 await connection.aclose()
             raise
         return httpcore.Response(status=response.status, headers=response.headers,
-                                 content=_GiveBack(response.stream, self, connection, origin),
+                                 content=_GiveBack(response.stream, self, connection, key),
                                  extensions=response.extensions)
 
-    async def _checkout(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
-        idle = self._idle.get(_key(origin))
+    async def _checkout(self, origin: httpcore.Origin, key: tuple) -> httpcore.AsyncHTTPConnection:
+        idle = self._idle.get(key)
         while idle:
             connection = idle.pop()
             self._idle_count -= 1
@@ -248,12 +251,12 @@ class OriginPool:
         self._active -= 1
         self._slots.release()
 
-    async def _give_back(self, connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin) -> None:
+    async def _give_back(self, connection: httpcore.AsyncHTTPConnection, key: tuple) -> None:
         self._release()
         if not connection.is_idle():  # closed, or the answer was not read to its end
             await connection.aclose()
             return
-        self._idle.setdefault(_key(origin), []).append(connection)
+        self._idle.setdefault(key, []).append(connection)
         self._idle_count += 1
         while self._idle_count > self._max_idle:
             await self._close_oldest_idle()
@@ -279,16 +282,11 @@ class OriginPool:
         self._idle_count = 0
 
 
-def _key(origin: httpcore.Origin) -> tuple[bytes, bytes, int]:
-    return origin.scheme, origin.host, origin.port
-
-
 class _GiveBack:
     """The answer's body; closing it returns the connection to the pool (once)."""
 
-    def __init__(self, stream, pool: OriginPool, connection: httpcore.AsyncHTTPConnection,
-                 origin: httpcore.Origin) -> None:
-        self._stream, self._pool, self._connection, self._origin = stream, pool, connection, origin
+    def __init__(self, stream, pool: OriginPool, connection: httpcore.AsyncHTTPConnection, key: tuple) -> None:
+        self._stream, self._pool, self._connection, self._key = stream, pool, connection, key
 
     async def __aiter__(self):
         async for part in self._stream:
@@ -302,16 +300,18 @@ class _GiveBack:
             if hasattr(self._stream, "aclose"):
                 await self._stream.aclose()
         finally:
-            await self._pool._give_back(connection, self._origin)
+            await self._pool._give_back(connection, self._key)
 
 
 class AsyncioTransport(httpx.AsyncHTTPTransport):
     """httpx's transport on :class:`OriginPool` and :class:`AsyncioBackend`."""
 
     def __init__(self, *, limits: httpx.Limits, verify: ssl.SSLContext | bool = True) -> None:
-        super().__init__(limits=limits, verify=verify)
+        # One SSL context (loading the CA bundle is the slow part), shared with httpx's own setup.
+        context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
+        super().__init__(limits=limits, verify=context)
         # httpx has no argument for the pool; its own is replaced with the same settings.
         self._pool = OriginPool(
-            ssl_context=httpx.create_ssl_context(verify=verify), max_connections=limits.max_connections,
+            ssl_context=context, max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
             network_backend=AsyncioBackend())
