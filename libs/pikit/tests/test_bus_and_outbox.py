@@ -10,6 +10,7 @@ import aio_pika
 import pytest
 
 from pikit import outbox
+from pikit.acks import BulkAcker
 from pikit.bus import Bus, replay_dead_letters
 from pikit.db import create_pool, migrate
 from pikit.events import ImportCancelled, ImportStarted, new_event
@@ -181,3 +182,41 @@ async def test_a_slow_message_neither_holds_back_the_others_nor_is_lost_in_a_cra
     await bus.close()  # the crash: the slow message is still being handled
     release.set()
     assert await queue_depth(amqp_url, f"{bus_namespace}.held-ack-test") == 1
+
+
+async def test_acknowledgements_reach_rabbitmq_in_order_when_many_finish_at_once(amqp_url, bus_namespace):
+    """Hundreds of messages finishing behind an unfinished one are acknowledged one by one;
+    the bulk acknowledgement sent once that one is settled must not overtake them, nor a
+    rejection: RabbitMQ closes the channel on an acknowledgement of a tag it no longer knows,
+    and a message acknowledged before its rejection arrives is lost."""
+    connection = await aio_pika.connect(amqp_url)  # not robust: a closed channel stays closed
+    async with connection:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=400)
+        queue = await channel.declare_queue(f"{bus_namespace}.ordered-ack-test")
+        acker, go, arrived, handled = BulkAcker(), asyncio.Event(), [], []
+
+        async def on_message(message):
+            acker.arrived(message)
+            arrived.append(message)
+            await go.wait()
+            if message.body in (b"0", b"399"):  # the first holds back the bulk ack; the last makes it one
+                for _ in range(3):
+                    await asyncio.sleep(0)
+            if message.body == b"0" and not message.redelivered:
+                acker.requeue(message)  # fails the first time: back to the queue, then redelivered
+                return
+            handled.append(message.body)
+            acker.finished(message)
+
+        await queue.consume(on_message)
+        for n in range(400):
+            await channel.default_exchange.publish(aio_pika.Message(str(n).encode()), routing_key=queue.name)
+        await until(lambda: len(arrived) == 400)
+        go.set()
+        await until(lambda: len(arrived) == 401)  # "0" again
+        await until(lambda: len(handled) == 400)
+        await asyncio.sleep(0.5)  # RabbitMQ's answer to a wrong acknowledgement would be here by now
+        assert not channel.is_closed
+    # Closing put back anything unacknowledged.
+    assert await queue_depth(amqp_url, f"{bus_namespace}.ordered-ack-test") == 0

@@ -9,6 +9,13 @@ the longest finished prefix is acknowledged with one frame, and messages finishe
 still-running one are acknowledged one by one, at once: a slow message must not hold the
 prefetch slots of those after it (the catalog applies several import batches at a time).
 Nothing is acknowledged before it is finished.
+
+Frames go out in the order they were decided, through one writer task. aiormq queues frames
+in a bounded ``asyncio.Queue``, and a ``put`` arriving just as a slot frees overtakes the
+puts already waiting: a bulk acknowledgement could then reach RabbitMQ before the single
+acknowledgement of a tag it covers, and RabbitMQ closes the channel on that second
+acknowledgement ("unknown delivery tag"; seen in ``make bench``). A rejection could even
+arrive after a bulk acknowledgement had acknowledged its message.
 """
 
 from __future__ import annotations
@@ -34,21 +41,30 @@ class BulkAcker:
         # Keyed by the channel object: a reopened channel numbers its deliveries from 1 again.
         self._channels: dict[object, _ChannelAcks] = {}
         self._flush_scheduled = False
-        self._acks: set[asyncio.Task] = set()
+        # (message, "ack" | "ack-multiple" | "requeue"), in the order RabbitMQ must see them.
+        self._outgoing: deque[tuple[AbstractIncomingMessage, str]] = deque()
+        self._writer: asyncio.Task | None = None
 
     def arrived(self, message: AbstractIncomingMessage) -> None:
         """Call before anything else awaits, so tags are recorded in delivery order."""
         self._channels.setdefault(message.channel, _ChannelAcks()).arrived.append(message.delivery_tag)
 
-    def finished(self, message: AbstractIncomingMessage, *, settled: bool = False) -> None:
-        """``message`` is done: acknowledge it (with others), or, when ``settled``, only stop
-        waiting for it (it was rejected on its own)."""
+    def finished(self, message: AbstractIncomingMessage) -> None:
+        """``message`` is done: acknowledge it (with others)."""
+        self._settle(message, None)
+
+    def requeue(self, message: AbstractIncomingMessage) -> None:
+        """``message`` failed: give it back to the queue, alone."""
+        self._settle(message, "requeue")
+
+    def _settle(self, message: AbstractIncomingMessage, frame: str | None) -> None:
         state = self._channels.get(message.channel)
-        if state is None:  # not announced (cannot happen through Bus): acknowledge it alone
-            if not settled:
-                self._send(message, multiple=False)
+        if state is None:  # not announced (cannot happen through Bus): settle it alone
+            self._send(message, frame or "ack")
             return
-        state.finished[message.delivery_tag] = None if settled else message
+        if frame is not None:
+            self._send(message, frame)  # after the acknowledgements decided so far
+        state.finished[message.delivery_tag] = None if frame else message
         if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -60,22 +76,31 @@ class BulkAcker:
             while state.arrived and state.arrived[0] in state.finished:
                 last = state.finished.pop(state.arrived.popleft()) or last
             if last is not None:
-                self._send(last, multiple=True)
+                self._send(last, "ack-multiple")
             for tag, message in state.finished.items():  # behind a message still running
                 if message is not None:
-                    self._send(message, multiple=False)
+                    self._send(message, "ack")
                     state.finished[tag] = None  # acknowledged: the prefix's bulk ack must not name it
             if not state.arrived and not state.finished:
                 del self._channels[channel]
 
-    def _send(self, message: AbstractIncomingMessage, *, multiple: bool) -> None:
-        task = asyncio.create_task(message.ack(multiple=multiple))
-        self._acks.add(task)
-        task.add_done_callback(self._sent)
+    def _send(self, message: AbstractIncomingMessage, frame: str) -> None:
+        self._outgoing.append((message, frame))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
 
-    def _sent(self, task: asyncio.Task) -> None:
-        self._acks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # The channel closed: RabbitMQ requeues everything unacknowledged on it, and the
-            # handlers' idempotence (inbox) makes the redelivery harmless.
-            log.warning("acknowledgement not sent", error=repr(task.exception()))
+    async def _write(self) -> None:
+        while self._outgoing:
+            message, frame = self._outgoing.popleft()
+            channel, tag = message.channel, message.delivery_tag
+            try:
+                # wait=False: only the queueing is awaited, which keeps the order; waiting
+                # for each frame to reach the socket would add a loop turn per frame.
+                if frame == "requeue":
+                    await channel.basic_nack(tag, requeue=True, wait=False)
+                else:
+                    await channel.basic_ack(tag, multiple=frame == "ack-multiple", wait=False)
+            except Exception as exc:
+                # The channel closed: RabbitMQ requeues everything unacknowledged on it, and the
+                # handlers' idempotence (inbox) makes the redelivery harmless.
+                log.warning("acknowledgement not sent", frame=frame, error=repr(exc))

@@ -145,9 +145,7 @@ class Bus:
             except Exception:
                 # Not handled, not forwarded: back to the queue (alone), so it cannot hold
                 # back the acknowledgement of the messages after it.
-                self._acks.finished(message, settled=True)
-                if not channel.is_closed:
-                    await message.nack(requeue=True)
+                self._acks.requeue(message)
                 raise
             self._acks.finished(message)
 
