@@ -1,7 +1,8 @@
 """The search index (catalog.search) against the real PostgreSQL: it catches up with every
 kind of write, rebuilds in bulk, never misses a write racing with it, and waits for imports.
 
-The invariant every test ends on: each product is pending, or its document is current.
+The invariant every test ends on: each product is pending, or its document (label and
+description) is current.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 STALE_DOCUMENTS = f"""
     SELECT p.id FROM catalog.products p LEFT JOIN catalog.product_search s ON s.product_id = p.id
     WHERE NOT EXISTS (SELECT 1 FROM catalog.search_pending q WHERE p.id = ANY (q.product_ids))
-      AND s.document IS DISTINCT FROM {search.DOCUMENT}"""
+      AND (s.label, s.description) IS DISTINCT FROM ({search.LABEL}, {search.DESCRIPTION})"""
 
 
 async def pending(db) -> int:
@@ -58,12 +59,15 @@ async def test_imported_and_api_products_are_indexed_and_found(client, db):
 
     assert await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False) == 3
     assert await pending(db) == 0
-    documents = await db.fetch("SELECT document FROM catalog.product_search ORDER BY product_id")
-    assert [d["document"] for d in documents] == ["idx-1 walnut desk solid walnut, oiled", "idx-2 brass hook",
-                                                  "idx-3 oak shelf walnut edge"]
+    documents = await db.fetch("SELECT label, description FROM catalog.product_search ORDER BY product_id")
+    assert [tuple(d) for d in documents] == [("idx-1\x1fwalnut desk", "solid walnut, oiled"),
+                                             ("idx-2\x1fbrass hook", None), ("idx-3\x1foak shelf", "walnut edge")]
     assert await skus(client, q="WALNUT") == ["IDX-1", "IDX-3"]
     assert await skus(client, description="walnut") == ["IDX-1", "IDX-3"]
     assert await skus(client, name="walnut") == ["IDX-1"]
+    assert await skus(client, name="idx") == []  # in the label, but in the SKU
+    assert await skus(client, sku="IDX-2") == ["IDX-2"]
+    assert await skus(client, q="idx-2 brass") == []  # no field holds both
     await assert_invariant(db)
 
 
@@ -78,8 +82,8 @@ async def test_a_change_is_searchable_at_once_and_indexed_later(client, db):
     assert await skus(client, q="copper") == []
 
     await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
-    assert await db.fetchval("SELECT document FROM catalog.product_search WHERE product_id = $1",
-                             created["id"]) == "chg-1 enamel kettle"
+    assert await db.fetchval("SELECT label FROM catalog.product_search WHERE product_id = $1",
+                             created["id"]) == "chg-1\x1fenamel kettle"
     assert await skus(client, q="enamel") == ["CHG-1"]
     assert await skus(client, q="copper") == []
     await assert_invariant(db)
@@ -109,7 +113,8 @@ async def test_most_of_the_catalog_pending_is_rebuilt_in_bulk(client, db):
     assert await pending(db) == 0
     indexes = await db.fetch("SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' "
                              "AND tablename = 'product_search' ORDER BY 1")
-    assert [i["indexname"] for i in indexes] == ["product_search_pkey", "product_search_trgm"]
+    assert [i["indexname"] for i in indexes] == ["product_search_description_trgm", "product_search_label_trgm",
+                                                 "product_search_pkey"]
     r = await client.get("/products", params={"q": "colour 3", "limit": 1})
     assert (r.json()["total"], r.json()["total_is_estimate"]) == (sum(1 for row in rows if "colour 3" in row[3]), False)
     await assert_invariant(db)
@@ -141,7 +146,7 @@ async def test_a_writer_committing_after_the_indexer_read_the_product_is_pending
         # ...and the writer, which marks its product afterwards, puts it back.
         await search.mark_pending(writer, [created["id"]])
         await tx.commit()
-    assert await db.fetchval("SELECT document FROM catalog.product_search") == "race-2 pine bench"
+    assert await db.fetchval("SELECT label FROM catalog.product_search") == "race-2\x1fpine bench"
     await assert_invariant(db)
     assert await skus(client, q="birch") == ["RACE-2"]
     assert await skus(client, q="pine") == []

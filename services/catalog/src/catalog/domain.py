@@ -299,6 +299,10 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+# The column of the search index (catalog.search) holding each field's text.
+SEARCH_COLUMN = {"sku": "label", "name": "label", "description": "description"}
+
+
 def where_clause(filters: Filters, args: list) -> str:
     """SQL conditions for the filters; appends their parameters to ``args``.
 
@@ -307,7 +311,7 @@ def where_clause(filters: Filters, args: list) -> str:
     the answer.
     """
     parts = []
-    patterns = []
+    in_index = []  # the same conditions on the search index's columns
 
     def param(value: object) -> str:
         args.append(value)
@@ -317,15 +321,15 @@ def where_clause(filters: Filters, args: list) -> str:
         term = getattr(filters, field)
         if term:
             p = param(like_pattern(term))
-            patterns.append(p)
+            in_index.append(f"{SEARCH_COLUMN[field]} LIKE lower({p})")
             parts.append(f"lower({field}) LIKE lower({p})")
     if filters.q:
         p = param(like_pattern(filters.q))
-        patterns.append(p)
+        in_index.append(f"(label LIKE lower({p}) OR description LIKE lower({p}))")
         parts.append(f"(lower(sku) LIKE lower({p}) OR lower(name) LIKE lower({p}) "
                      f"OR lower(description) LIKE lower({p}))")
-    if patterns:
-        parts.insert(0, search.candidates_clause(patterns))
+    if in_index:
+        parts.insert(0, search.candidates_clause(in_index))
     if filters.active is not None:
         parts.append(f"active = {param(filters.active)}")
     return " AND ".join(parts) or "true"

@@ -2,8 +2,9 @@
 
 Contains-search (``sku``, ``name``, ``description``, ``q``) needs a trigram index over the
 product's text. Maintaining one inside the import's batch transactions made importing
-3-4x slower, so the index lives in its own table, ``product_search (product_id, document)``,
-and is brought up to date *after* the writes, off the import's path:
+3-4x slower, so the index lives in its own table, ``product_search (product_id, label,
+description)`` with a trigram index on each text column, and is brought up to date *after*
+the writes, off the import's path:
 
 - every write to ``products`` (import batch, API create/update/delete) adds a row to
   ``search_pending`` with the ids it wrote, in the same transaction;
@@ -15,7 +16,8 @@ and is brought up to date *after* the writes, off the import's path:
   product's own columns. Results are therefore always exact; only their speed depends on
   the indexer having caught up.
 
-Invariant: a product is either in ``search_pending`` or its document is current. Every
+Invariant: a product is either in ``search_pending`` or its document (label and description)
+is current. Every
 write adds a row of its own (never shares one), and the indexer deletes only rows that were
 committed before it reads the products (the delete is the statement before the read, in
 READ COMMITTED): a write committed later keeps its own row, so its product stays pending.
@@ -32,8 +34,11 @@ import structlog
 
 log = structlog.get_logger("catalog.search")
 
-# The searchable text of a product, lower-cased like the patterns that search it.
-DOCUMENT = "lower(concat_ws(' ', p.sku, p.name, p.description))"
+# The searchable text of a product, lower-cased like the patterns that search it. sku and
+# name share one column (short text); the descriptions, whose common words fill long posting
+# lists, have their own, so that a search for a name does not read them.
+LABEL = "lower(concat_ws(E'\\x1f', p.sku, p.name))"
+DESCRIPTION = "lower(p.description)"
 
 #: Ids refreshed per transaction by the incremental path.
 CHUNK = 5_000
@@ -56,13 +61,13 @@ async def clear(conn: asyncpg.Connection) -> None:
     await conn.execute("TRUNCATE product_search, search_pending")
 
 
-def candidates_clause(patterns: list[str]) -> str:
-    """``id IN (...)``: products whose document matches every LIKE pattern, plus the pending ones.
+def candidates_clause(conditions: list[str]) -> str:
+    """``id IN (...)``: products whose document meets every condition, plus the pending ones.
 
-    ``patterns`` are SQL expressions (parameters); the caller still checks the columns.
+    ``conditions`` are SQL on ``product_search``'s ``label`` and ``description``; the caller
+    still checks the products' own columns.
     """
-    matches = " AND ".join(f"document LIKE lower({p})" for p in patterns)
-    return (f"id IN (SELECT product_id FROM product_search WHERE {matches} "
+    return (f"id IN (SELECT product_id FROM product_search WHERE {' AND '.join(conditions)} "
             f"UNION ALL SELECT unnest(product_ids) FROM search_pending)")
 
 
@@ -94,9 +99,10 @@ async def refresh_chunk(conn: asyncpg.Connection, limit: int = CHUNK) -> int:
         if not ids:
             return 0
         await conn.execute(f"""
-            INSERT INTO product_search (product_id, document)
-            SELECT p.id, {DOCUMENT} FROM products p WHERE p.id = ANY($1::bigint[])
-            ON CONFLICT (product_id) DO UPDATE SET document = EXCLUDED.document""", ids)
+            INSERT INTO product_search (product_id, label, description)
+            SELECT p.id, {LABEL}, {DESCRIPTION} FROM products p WHERE p.id = ANY($1::bigint[])
+            ON CONFLICT (product_id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description""",
+            ids)
         await conn.execute(
             "DELETE FROM product_search s WHERE s.product_id = ANY($1::bigint[]) "
             "AND NOT EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id)", ids)
@@ -115,19 +121,23 @@ async def rebuild(conn: asyncpg.Connection) -> int:
         while await _take_pending(conn, None):
             pass
         await conn.execute("DROP TABLE IF EXISTS product_search_next")
-        await conn.execute("CREATE TABLE product_search_next (product_id bigint NOT NULL, document text NOT NULL)")
+        await conn.execute("CREATE TABLE product_search_next "
+                           "(product_id bigint NOT NULL, label text NOT NULL, description text)")
         written = await conn.fetchval(f"""
-            WITH w AS (INSERT INTO product_search_next SELECT p.id, {DOCUMENT} FROM products p RETURNING 1)
+            WITH w AS (INSERT INTO product_search_next SELECT p.id, {LABEL}, {DESCRIPTION} FROM products p
+                       RETURNING 1)
             SELECT count(*) FROM w""")
         await conn.execute("ALTER TABLE product_search_next ADD CONSTRAINT product_search_next_pkey "
                            "PRIMARY KEY (product_id)")
-        await conn.execute("CREATE INDEX product_search_next_trgm ON product_search_next "
-                           "USING gin (document public.gin_trgm_ops)")
+        for column in ("label", "description"):
+            await conn.execute(f"CREATE INDEX product_search_next_{column}_trgm ON product_search_next "
+                               f"USING gin ({column} public.gin_trgm_ops)")
         await conn.execute("DROP TABLE product_search")
         await conn.execute("ALTER TABLE product_search_next RENAME TO product_search")
         await conn.execute("ALTER TABLE product_search RENAME CONSTRAINT product_search_next_pkey "
                            "TO product_search_pkey")
-        await conn.execute("ALTER INDEX product_search_next_trgm RENAME TO product_search_trgm")
+        for column in ("label", "description"):
+            await conn.execute(f"ALTER INDEX product_search_next_{column}_trgm RENAME TO product_search_{column}_trgm")
     await conn.execute("ANALYZE product_search")
     return written
 

@@ -262,10 +262,12 @@ async def search_page(conn, where: str, args: list, order: str, limit: int,
     products (a search reads all its matches to sort them anyway); None when there are more.
     Rows carry ``total``; an empty page (offset past the end) counts separately."""
     n = len(args)
+    # The matches carry every sort key, so that only the page's rows are read again.
     rows = await conn.fetch(f"""
-        WITH m AS MATERIALIZED (SELECT id FROM products WHERE {where} LIMIT {EXACT_TOTAL_LIMIT + 1})
-        SELECT {PRODUCT_COLUMNS}, (SELECT count(*) FROM m) AS total
-        FROM products WHERE id IN (SELECT id FROM m) ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        WITH m AS MATERIALIZED (SELECT id, sku, name, updated_at FROM products WHERE {where}
+                                LIMIT {EXACT_TOTAL_LIMIT + 1})
+        SELECT {PRODUCT_COLUMNS}, (SELECT count(*) FROM m) AS total FROM products
+        WHERE id IN (SELECT id FROM m ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}) ORDER BY {order}""",
         *args, limit, offset)
     total = rows[0]["total"] if rows else await count_up_to_limit(conn, where, args)
     return None if total > EXACT_TOTAL_LIMIT else (rows, total)
