@@ -537,9 +537,13 @@ async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
     except Exception as exc:
         say(f"  webhook benchmark failed: {exc!r}")
         return {"error": repr(exc)}
+    windows = lambda key: ", ".join(f"{v:.1f}" for v in result[key])  # noqa: E731
     say(f"  {result['received']:,}/{result['events']:,} delivered in {result['seconds']:.1f} s "
-        f"= {result['per_second']:.0f}/s (publishing took {result['publish_seconds']:.1f} s); catalog first page p95 {result['list_p95_idle_ms']:.1f} ms idle, "
-        f"{result['list_p95_delivering_ms']:.1f} ms while delivering")
+        f"= {result['per_second']:.0f}/s (publishing took {result['publish_seconds']:.1f} s)")
+    say(f"  catalog first page p95 (8 clients, {webhooks_bench.WINDOWS} windows pooled): "
+        f"{result['list_p95_idle_ms']:.1f} ms idle (windows {windows('list_p95_idle_windows_ms')}), "
+        f"{_f(result['list_p95_delivering_ms'], '{:.1f}')} ms while delivering "
+        f"(windows {windows('list_p95_delivering_windows_ms')})")
     return result
 
 
@@ -716,11 +720,12 @@ def summarize(results: dict) -> tuple[list[str], dict]:
     if "per_second" in wh:
         lines.append("")
         rate_ok = wh["per_second"] >= 500 and wh["received"] == wh["events"]
-        slow_ok = wh["list_p95_delivering_ms"] <= 1.2 * wh["list_p95_idle_ms"]
+        busy = wh["list_p95_delivering_ms"]
+        slow_ok = None if busy is None else busy <= 1.2 * wh["list_p95_idle_ms"]
         lines.append(f"  {'webhooks: deliveries/s to a local receiver':<44} {wh['per_second']:>12.0f} "
                      f"{'':>12}   >= 500     {_mark(rate_ok)} ({wh['received']:,}/{wh['events']:,} received)")
         lines.append(f"  {'catalog first page p95 idle / delivering (ms)':<44} {wh['list_p95_idle_ms']:>12.1f} "
-                     f"{wh['list_p95_delivering_ms']:>12.1f}   +20% max   {_mark(slow_ok)}")
+                     f"{_f(busy, '{:.1f}'):>12}   +20% max   {_mark(slow_ok)}")
         verdicts["webhooks"] = {"value": wh["per_second"], "ok": {"rate": rate_ok, "api_latency": slow_ok}}
 
     missed = [name for name, v in verdicts.items() if any(ok is False for ok in v["ok"].values())]
