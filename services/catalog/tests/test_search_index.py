@@ -184,3 +184,24 @@ async def test_bulk_delete_empties_the_index(client, db):
     await client.delete("/products", params={"confirm": "true"})
     assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 0
     assert await pending(db) == 0
+
+
+async def test_a_phrase_matches_only_as_written_and_short_terms_need_no_index(client, db):
+    """The index is asked for the phrase's words (any order), the products for the phrase;
+    terms without a 3-letter word are checked on the products alone."""
+    await import_rows(db, [(2, "PHR-1", "Walnut kettle", None, None, None),
+                           (3, "PHR-2", "Kettle, walnut", None, None, None),
+                           (4, "PHR-3", "Oak tray XL", "walnut kettle inside", None, None),
+                           (5, "PHR-4", "Oak tray", "x-large", None, None)])
+    for indexed in (False, True):
+        assert await skus(client, q="walnut kettle") == ["PHR-1", "PHR-3"]
+        assert await skus(client, name="walnut kettle") == ["PHR-1"]
+        assert await skus(client, description="kettle walnut") == []
+        assert await skus(client, q="xl") == ["PHR-3"]
+        assert await skus(client, q="x") == ["PHR-3", "PHR-4"]
+        assert await skus(client, q="t k") == ["PHR-1", "PHR-3"]
+        assert await skus(client, name="oak", q="xl") == ["PHR-3"]
+        if not indexed:
+            await SearchIndexer(db, store.import_running).catch_up(wait_for_imports=False)
+            assert await pending(db) == 0
+    await assert_invariant(db)

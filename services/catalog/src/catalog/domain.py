@@ -303,6 +303,20 @@ def like_pattern(term: str) -> str:
 SEARCH_COLUMN = {"sku": "label", "name": "label", "description": "description"}
 
 
+def index_words(term: str) -> list[str]:
+    """What the search index is asked for a term: each of its words of 3+ characters. A
+    phrase's trigrams around its spaces ("t k", "  k") are among the commonest in any text;
+    looking the words up alone read the trigram index ~35 % faster for "walnut kettle".
+    The product's own columns are checked for the whole term afterwards, so asking for
+    less only adds candidates.
+
+    A term without such a word ("xl", "a b") has no trigram worth looking up: asking the
+    index for it read every entry (1.4 s at 500,000 products), so such a term is checked
+    on the products alone, which stops as soon as enough match (search-as-you-type sends
+    one- and two-letter terms)."""
+    return list(dict.fromkeys(w for w in term.split() if len(w) >= 3))
+
+
 def where_clause(filters: Filters, args: list) -> str:
     """SQL conditions for the filters; appends their parameters to ``args``.
 
@@ -317,15 +331,25 @@ def where_clause(filters: Filters, args: list) -> str:
         args.append(value)
         return f"${len(args)}"
 
+    def word_params(term: str, term_param: str) -> list[str]:
+        words = index_words(term)
+        return [term_param] if words == [term] else [param(like_pattern(w)) for w in words]
+
+    def in_column(column: str, patterns: list[str]) -> str:
+        return "(" + " AND ".join(f"{column} LIKE lower({p})" for p in patterns) + ")"
+
     for field in ("sku", "name", "description"):
         term = getattr(filters, field)
         if term:
             p = param(like_pattern(term))
-            in_index.append(f"{SEARCH_COLUMN[field]} LIKE lower({p})")
+            if index_words(term):
+                in_index.append(in_column(SEARCH_COLUMN[field], word_params(term, p)))
             parts.append(f"lower({field}) LIKE lower({p})")
     if filters.q:
         p = param(like_pattern(filters.q))
-        in_index.append(f"(label LIKE lower({p}) OR description LIKE lower({p}))")
+        if index_words(filters.q):
+            words = word_params(filters.q, p)
+            in_index.append(f"({in_column('label', words)} OR {in_column('description', words)})")
         parts.append(f"(lower(sku) LIKE lower({p}) OR lower(name) LIKE lower({p}) "
                      f"OR lower(description) LIKE lower({p}))")
     if in_index:
