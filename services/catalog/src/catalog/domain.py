@@ -359,6 +359,41 @@ def where_clause(filters: Filters, args: list) -> str:
     return " AND ".join(parts) or "true"
 
 
+def exact_search_ids(filters: Filters, args: list) -> str | None:
+    """SQL selecting exactly the ids of the products matching ``q`` and/or ``description``,
+    answered by the search index alone; None when it cannot be (other filters, no 3-letter
+    word). Appends its parameters to ``args``.
+
+    A current document holds the very text of its product, lower-cased, so for a product
+    that is not pending, the phrase matching its document is the phrase matching its
+    columns (``q`` cannot span sku and name: they are joined by a control character, and a
+    term holding it is not answered here). Pending products are checked on their columns.
+    Reading no product row per match halved a two-word search's query.
+    """
+    if filters.sku or filters.name or filters.active is not None:
+        return None
+    terms = [(t, c) for t, c in ((filters.q, ("label", "description")), (filters.description, ("description",))) if t]
+    if not terms or any(not index_words(t) or search.LABEL_SEPARATOR in t for t, _ in terms):
+        return None
+
+    def param(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    on_document, on_columns = [], []
+    for term, columns in terms:
+        phrase, raw = param(like_pattern(term)), param(term)
+        words = [param(like_pattern(w)) for w in index_words(term)]
+        # The phrase as strpos(), which the trigram index cannot take: as one more LIKE the
+        # index was asked for its trigrams too.
+        on_document.append("(" + " OR ".join(
+            "(" + " AND ".join([*(f"{c} LIKE lower({p})" for p in words), f"strpos({c}, lower({raw})) > 0"]) + ")"
+            for c in columns) + ")")
+        fields = ("sku", "name", "description") if len(columns) == 2 else ("description",)
+        on_columns.append("(" + " OR ".join(f"lower({f}) LIKE lower({phrase})" for f in fields) + ")")
+    return search.exact_matches(" AND ".join(on_document), " AND ".join(on_columns))
+
+
 # created_at sorts by id: ids are handed out in creation order, so the order is the same
 # (products created by concurrent transactions may differ by the length of one), and the
 # primary key serves it: the import does not maintain a created_at index for it.

@@ -110,7 +110,12 @@ async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, 
     async with pool.acquire() as conn:
         found, many = None, False
         if filters.text and cursor is None:  # a search: page and exact total in one pass when few match
-            found = await store.search_page(conn, where, count_args, order_sql, limit + 1, offset)
+            exact_args: list = []
+            matches = domain.exact_search_ids(filters, exact_args) if sort == "created_at" else None
+            if matches:
+                found = await store.search_page(conn, "", exact_args, order_sql, limit + 1, offset, matches=matches)
+            else:
+                found = await store.search_page(conn, where, count_args, order_sql, limit + 1, offset)
             many = found is None
         if found is not None:
             rows, total = found

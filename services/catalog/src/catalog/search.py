@@ -37,6 +37,7 @@ log = structlog.get_logger("catalog.search")
 # The searchable text of a product, lower-cased like the patterns that search it. sku and
 # name share one column (short text); the descriptions, whose common words fill long posting
 # lists, have their own, so that a search for a name does not read them.
+LABEL_SEPARATOR = "\x1f"  # a control character: SKUs cannot hold one
 LABEL = "lower(concat_ws(E'\\x1f', p.sku, p.name))"
 DESCRIPTION = "lower(p.description)"
 
@@ -69,6 +70,18 @@ def candidates_clause(conditions: list[str]) -> str:
     """
     return (f"id IN (SELECT product_id FROM product_search WHERE {' AND '.join(conditions)} "
             f"UNION ALL SELECT unnest(product_ids) FROM search_pending)")
+
+
+def exact_matches(on_document: str, on_columns: str) -> str:
+    """``SELECT id ...``: the products whose current document meets ``on_document`` (both of
+    its columns lower-cased text), and the pending ones whose own columns meet
+    ``on_columns``; exact when the two conditions say the same (see the invariant). The
+    pending ids are looked up by the primary key as an array, whatever their number: as a
+    join, the planner's guess of their number (the table is small or huge) once chose to
+    read every product."""
+    pending = "SELECT unnest(product_ids) FROM search_pending"
+    return (f"SELECT product_id AS id FROM product_search WHERE {on_document} AND product_id NOT IN ({pending}) "
+            f"UNION ALL SELECT id FROM products WHERE id = ANY (ARRAY({pending})) AND {on_columns}")
 
 
 async def pending_count(conn: asyncpg.Connection) -> int:

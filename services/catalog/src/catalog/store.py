@@ -256,20 +256,28 @@ async def list_products(conn, where: str, args: list, order: str, limit: int, of
         ORDER BY {order}""", *args, limit, offset)
 
 
-async def search_page(conn, where: str, args: list, order: str, limit: int,
-                      offset: int) -> tuple[list[asyncpg.Record], int] | None:
+async def search_page(conn, where: str, args: list, order: str, limit: int, offset: int, *,
+                      matches: str | None = None) -> tuple[list[asyncpg.Record], int] | None:
     """A page and the exact total in one pass, for searches matching at most EXACT_TOTAL_LIMIT
     products (a search reads all its matches to sort them anyway); None when there are more.
-    Rows carry ``total``; an empty page (offset past the end) counts separately."""
+    Rows carry ``total``; an empty page (offset past the end) counts separately.
+
+    ``matches``: SQL selecting the matching ids (``where`` and ``args`` then belong to it),
+    for an ``order`` by id only."""
     n = len(args)
     # The matches carry every sort key, so that only the page's rows are read again.
+    source = f"SELECT id FROM ({matches}) s" if matches else f"SELECT id, sku, name, updated_at FROM products WHERE {where}"
     rows = await conn.fetch(f"""
-        WITH m AS MATERIALIZED (SELECT id, sku, name, updated_at FROM products WHERE {where}
-                                LIMIT {EXACT_TOTAL_LIMIT + 1})
+        WITH m AS MATERIALIZED ({source} LIMIT {EXACT_TOTAL_LIMIT + 1})
         SELECT {PRODUCT_COLUMNS}, (SELECT count(*) FROM m) AS total FROM products
         WHERE id IN (SELECT id FROM m ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}) ORDER BY {order}""",
         *args, limit, offset)
-    total = rows[0]["total"] if rows else await count_up_to_limit(conn, where, args)
+    if rows:
+        total = rows[0]["total"]
+    elif matches:
+        total = await conn.fetchval(f"SELECT count(*) FROM ({matches} LIMIT {EXACT_TOTAL_LIMIT + 1}) s", *args)
+    else:
+        total = await count_up_to_limit(conn, where, args)
     return None if total > EXACT_TOTAL_LIMIT else (rows, total)
 
 
