@@ -101,9 +101,16 @@ def create_app(
                             status_code=422)
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception):
+    async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error")
-        return JSONResponse(error_body(500, "internal_error", "Something went wrong on our side."), status_code=500)
+        # Starlette re-raises after this response and uvicorn then drops the connection; told
+        # so, a keep-alive client does not send its next request on it (and lose that too).
+        # Sent from outside CorrelationMiddleware, so the id the logs carry is added here.
+        headers = {"Connection": "close"}
+        if cid := getattr(request.state, "correlation_id", None):
+            headers["x-correlation-id"] = cid
+        return JSONResponse(error_body(500, "internal_error", "Something went wrong on our side."), status_code=500,
+                            headers=headers)
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     async def healthz() -> dict:

@@ -128,7 +128,7 @@ class Dispatcher:
             log.exception("delivery crashed", delivery_id=str(row["id"]))
 
     async def _record_successes(self, successes: list[tuple]) -> None:
-        async with self.pool.acquire() as conn:  # one statement; see dispatcher_app on durability
+        async with self.pool.acquire() as conn:  # see dispatcher_app on durability
             await store.record_successes(conn, successes)
 
     async def record(self, row: asyncpg.Record, result: AttemptResult) -> None:
@@ -141,17 +141,16 @@ class Dispatcher:
                                    self.settings.retry_jitter, self.rand())
         status = "failed" if delay is None else "pending"
         next_at = None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
-        async with self.pool.acquire() as conn, conn.transaction():
-            recorded = await store.record_attempt(
-                conn, delivery_id=row["id"], attempt=attempt, status=status, next_attempt_at=next_at,
-                status_code=result.status_code, latency_ms=result.latency_ms,
-                response_excerpt=result.response_excerpt, error=result.error, success=False)
-            if not recorded:
-                return
-            state = await store.endpoint_failed(conn, row["endpoint_id"], self.settings.auto_disable_after_seconds,
-                                                result.error)
+        async with self.pool.acquire() as conn:
+            state = await store.record_failed_attempt(
+                conn, delivery_id=row["id"], endpoint_id=row["endpoint_id"], attempt=attempt, status=status,
+                next_attempt_at=next_at, status_code=result.status_code, latency_ms=result.latency_ms,
+                response_excerpt=result.response_excerpt, error=result.error,
+                disable_after_seconds=self.settings.auto_disable_after_seconds)
+        if state is None:
+            return
         log.info("delivery attempt failed", delivery_id=str(row["id"]), event_type=row["event_type"],
                  attempt=attempt, status=status, status_code=result.status_code, latency_ms=result.latency_ms,
                  error=result.error, retry_in=delay)
-        if state is not None and state["expired"] and not state["enabled"]:
+        if state["expired"] and not state["enabled"]:
             log.warning("endpoint disabled", endpoint_id=str(row["endpoint_id"]), reason=state["disabled_reason"])

@@ -178,13 +178,38 @@ async def record_attempt(conn, *, delivery_id: uuid.UUID, attempt: int, status: 
     return True
 
 
+async def record_failed_attempt(conn, *, delivery_id: uuid.UUID, endpoint_id: uuid.UUID, attempt: int, status: str,
+                                next_attempt_at: datetime | None, status_code: int | None, latency_ms: int,
+                                response_excerpt: str | None, error: str | None,
+                                disable_after_seconds: float) -> asyncpg.Record | None:
+    """In one transaction: attempt number ``attempt`` failed, the delivery's new state, and the
+    endpoint's run of failures continued (see ``endpoint_failed``, whose answer this returns).
+    None when the endpoint or delivery is gone or the attempt was recorded by someone else.
+
+    The endpoint row is locked before the delivery's: the order in which deleting an endpoint
+    takes them (ON DELETE CASCADE). The other order deadlocked with a DELETE /webhooks/{id}."""
+    async with conn.transaction():
+        if await conn.fetchval("SELECT true FROM endpoints WHERE id = $1 FOR NO KEY UPDATE", endpoint_id) is None:
+            return None
+        if not await record_attempt(conn, delivery_id=delivery_id, attempt=attempt, status=status,
+                                    next_attempt_at=next_attempt_at, status_code=status_code, latency_ms=latency_ms,
+                                    response_excerpt=response_excerpt, error=error, success=False):
+            return None
+        return await endpoint_failed(conn, endpoint_id, disable_after_seconds, error)
+
+
 async def record_successes(conn, successes: list[tuple]) -> int:
-    """The common case, many at once, in one statement: each ``(delivery_id, attempt,
-    status_code, latency_ms, response_excerpt)`` attempt stored, its delivery succeeded, its
-    endpoint's run of failures (if any) ended. Returns how many deliveries were recorded (one
-    recorded by someone else, or deleted with its endpoint, is left alone)."""
+    """The common case, many at once: each ``(delivery_id, attempt, status_code, latency_ms,
+    response_excerpt)`` attempt stored and its delivery succeeded, in one statement; then, in a
+    statement of its own, the run of failures ended for the endpoints that had one. Returns how
+    many deliveries were recorded (one recorded by someone else, or deleted with its endpoint,
+    is left alone).
+
+    Not one transaction on purpose: it would hold the deliveries' row locks while waiting for
+    their endpoints', the reverse of the order deleting an endpoint takes them (a deadlock).
+    ``conn`` must not be inside a transaction."""
     ids, attempts, codes, latencies, excerpts = (list(column) for column in zip(*successes, strict=True))
-    return await conn.fetchval(
+    recorded, failing = await conn.fetchrow(
         """
         WITH i AS (
             SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
@@ -197,13 +222,16 @@ async def record_successes(conn, successes: list[tuple]) -> int:
             RETURNING d.id, d.endpoint_id, i.attempt, i.status_code, i.latency_ms, i.excerpt),
         a AS (
             INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, success)
-            SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d),
-        e AS (
-            UPDATE endpoints SET failing_since = NULL
-            WHERE id IN (SELECT endpoint_id FROM d) AND failing_since IS NOT NULL)
-        SELECT count(*) FROM d
+            SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d)
+        SELECT (SELECT count(*) FROM d),
+               (SELECT array_agg(e.id) FROM endpoints e
+                WHERE e.id IN (SELECT endpoint_id FROM d) AND e.failing_since IS NOT NULL)
         """,
         ids, attempts, codes, latencies, excerpts)
+    if failing:
+        await conn.execute("UPDATE endpoints SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL",
+                           failing)
+    return recorded
 
 
 async def fail_unsent(conn, delivery_id: uuid.UUID, reason: str) -> None:
@@ -270,3 +298,4 @@ async def resend(conn, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> asyncp
     if row is not None:
         await notify(conn, endpoint_id)
     return row
+
