@@ -199,17 +199,17 @@ async def record_failed_attempt(conn, *, delivery_id: uuid.UUID, endpoint_id: uu
 
 
 async def record_successes(conn, successes: list[tuple]) -> int:
-    """The common case, many at once: each ``(delivery_id, attempt, status_code, latency_ms,
-    response_excerpt)`` attempt stored and its delivery succeeded, in one statement; then, in a
-    statement of its own, the run of failures ended for the endpoints that had one. Returns how
-    many deliveries were recorded (one recorded by someone else, or deleted with its endpoint,
-    is left alone).
+    """The common case, many at once, in one statement: each ``(delivery_id, attempt,
+    status_code, latency_ms, response_excerpt)`` attempt stored, its delivery succeeded, its
+    endpoint's run of failures (if any) ended. Returns how many deliveries were recorded (one
+    recorded by someone else, or deleted with its endpoint, is left alone).
 
-    Not one transaction on purpose: it would hold the deliveries' row locks while waiting for
-    their endpoints', the reverse of the order deleting an endpoint takes them (a deadlock).
-    ``conn`` must not be inside a transaction."""
+    The statement holds the deliveries' row locks when it comes to their endpoints, the
+    reverse of the order deleting an endpoint takes them (ON DELETE CASCADE), so it never
+    waits for an endpoint: one locked at that moment (being deleted, or a failure of another
+    of its deliveries being recorded) keeps its run of failures."""
     ids, attempts, codes, latencies, excerpts = (list(column) for column in zip(*successes, strict=True))
-    recorded, failing = await conn.fetchrow(
+    return await conn.fetchval(
         """
         WITH i AS (
             SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
@@ -222,16 +222,14 @@ async def record_successes(conn, successes: list[tuple]) -> int:
             RETURNING d.id, d.endpoint_id, i.attempt, i.status_code, i.latency_ms, i.excerpt),
         a AS (
             INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, success)
-            SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d)
-        SELECT (SELECT count(*) FROM d),
-               (SELECT array_agg(e.id) FROM endpoints e
-                WHERE e.id IN (SELECT endpoint_id FROM d) AND e.failing_since IS NOT NULL)
+            SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d),
+        e AS (
+            UPDATE endpoints SET failing_since = NULL
+            WHERE id IN (SELECT id FROM endpoints WHERE id IN (SELECT endpoint_id FROM d)
+                         AND failing_since IS NOT NULL FOR NO KEY UPDATE SKIP LOCKED))
+        SELECT count(*) FROM d
         """,
         ids, attempts, codes, latencies, excerpts)
-    if failing:
-        await conn.execute("UPDATE endpoints SET failing_since = NULL WHERE id = ANY($1) AND failing_since IS NOT NULL",
-                           failing)
-    return recorded
 
 
 async def fail_unsent(conn, delivery_id: uuid.UUID, reason: str) -> None:
