@@ -180,7 +180,8 @@ async def test_an_import_that_stopped_applying_batches_does_not_hold_the_indexer
     async with db.acquire() as conn:
         await store.import_batches_started(conn, job_id)
         assert await store.import_running(conn)
-        # its terminal event never came, and its last batch is long past
+        # its terminal event never came, and it started and applied its last batch long ago
+        await conn.execute("UPDATE catalog.imports_running SET started_at = now() - interval '1 hour'")
         await conn.execute("UPDATE catalog.applied_batches SET applied_at = now() - interval '1 hour'")
         assert not await store.import_running(conn)
 

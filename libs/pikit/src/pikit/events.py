@@ -125,6 +125,8 @@ class UpsertBatch(JobBody):
     batch_no: int
     columns: list[str]
     rows: list[BatchRow]
+    #: Rows the whole job applies, on every batch (the catalog may load a big job in bulk).
+    rows_to_import: int | None = None
 
 
 class ProductRefs(Body):

@@ -6,7 +6,7 @@ import asyncpg
 import stamina
 import structlog
 
-from catalog import domain, search, store
+from catalog import bulk_load, domain, search, store
 from catalog.pages import PageBoundaries
 from pikit import outbox
 from pikit.app import ApiError
@@ -20,8 +20,9 @@ SOURCE = "catalog"
 
 
 class CatalogHandlers:
-    def __init__(self, pool: asyncpg.Pool):
+    def __init__(self, pool: asyncpg.Pool, bulk_load_min_rows: int = bulk_load.MIN_ROWS):
         self.pool = pool
+        self.bulk_load_min_rows = bulk_load_min_rows
 
     def routes(self) -> dict:
         return {"catalog.upsert_batch": self.upsert_batch}
@@ -36,6 +37,8 @@ class CatalogHandlers:
     async def upsert_batch(self, envelope: Envelope, cmd: UpsertBatch) -> None:
         async with self.pool.acquire() as conn:
             await store.import_batches_started(conn, cmd.job_id)
+        if cmd.batch_no == 0 and cmd.rows_to_import:
+            await bulk_load.prepare(self.pool, cmd.rows_to_import, self.bulk_load_min_rows)
         async with self.pool.acquire() as conn, conn.transaction():
             if not await store.claim_batch(conn, cmd.job_id, cmd.batch_no):
                 log.info("batch already applied", batch_no=cmd.batch_no)
@@ -62,17 +65,20 @@ class CatalogHandlers:
     async def import_completed(self, envelope: Envelope, event: ImportCompleted) -> None:
         async with self.pool.acquire() as conn:
             await store.import_ended(conn, event.job_id)
+        await bulk_load.restore(self.pool, store.import_running)
         if event.inserted + event.updated:
             await store.tidy_after_import(self.pool)
 
     async def import_failed(self, envelope: Envelope, event: ImportFailed) -> None:
         async with self.pool.acquire() as conn:
             await store.import_ended(conn, event.job_id)
+        await bulk_load.restore(self.pool, store.import_running)
 
     async def import_cancelled(self, envelope: Envelope, event: ImportCancelled) -> None:
         async with self.pool.acquire() as conn:
             await store.mark_cancelled(conn, event.job_id)
             await store.import_ended(conn, event.job_id)
+        await bulk_load.restore(self.pool, store.import_running)
 
 
 # --------------------------------------------------------------------------- the REST API

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from catalog import api, store
+from catalog import api, bulk_load, store
 from catalog.handlers import SOURCE, CatalogHandlers
 from catalog.pages import PageBoundaries
 from catalog.search import SearchIndexer
@@ -32,7 +32,7 @@ def consumer_app() -> FastAPI:
     settings = CatalogSettings()
 
     def subscribe(bus, pool) -> None:
-        handlers = CatalogHandlers(pool)
+        handlers = CatalogHandlers(pool, settings.bulk_load_min_rows)
         # Each batch in flight holds its own connection: 2-3 at once keep PostgreSQL busy.
         bus.subscribe("catalog.batches", handlers.routes(), prefetch=settings.batch_concurrency)
         bus.subscribe("catalog.jobs", handlers.job_routes(), prefetch=20)
@@ -43,11 +43,14 @@ def consumer_app() -> FastAPI:
     async def start(a: FastAPI) -> None:
         indexer = SearchIndexer(a.state.pool, store.import_running,
                                 poll_seconds=settings.search_poll_seconds)
-        a.state.search_task = asyncio.create_task(run_forever("search indexer", indexer.run))
+        a.state.tasks = [asyncio.create_task(run_forever("search indexer", indexer.run)),
+                         asyncio.create_task(run_forever("read index restorer", lambda: bulk_load.keep_restoring(
+                             a.state.pool, store.import_running)))]
 
     async def stop(a: FastAPI) -> None:
-        a.state.search_task.cancel()
-        await asyncio.gather(a.state.search_task, return_exceptions=True)
+        for task in a.state.tasks:
+            task.cancel()
+        await asyncio.gather(*a.state.tasks, return_exceptions=True)
 
     extend_lifespan(app, start, stop)
     return app

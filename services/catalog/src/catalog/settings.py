@@ -11,3 +11,6 @@ class CatalogSettings(BaseSettings):
     pool_size: int = 6
     # How often the search indexer looks for products to index (catalog.search).
     search_poll_seconds: float = 1.0
+    # An import of at least this many rows, more than a table holds, loads without that
+    # table's read indexes and builds them afterwards (catalog.bulk_load).
+    bulk_load_min_rows: int = 50_000

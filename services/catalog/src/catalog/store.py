@@ -127,9 +127,10 @@ async def import_ended(conn: asyncpg.Connection, job_id: str) -> None:
 
 
 async def import_running(conn: asyncpg.Connection) -> bool:
-    """Whether batches of some import are being applied."""
+    """Whether batches of some import are being applied (or its first is about to commit)."""
     return await conn.fetchval("""
-        SELECT EXISTS (SELECT 1 FROM imports_running r WHERE EXISTS (
+        SELECT EXISTS (SELECT 1 FROM imports_running r
+                       WHERE r.started_at > now() - make_interval(secs => $1) OR EXISTS (
             SELECT 1 FROM applied_batches b
             WHERE b.job_id = r.job_id AND b.applied_at > now() - make_interval(secs => $1)))""",
         IMPORT_ALIVE_SECONDS)

@@ -136,7 +136,7 @@ class ImportWorker:
                 envelope = Envelope(source=SOURCE, type="catalog.upsert_batch", subject=request.job_id,
                                     correlation_id=cid, data={})
                 data = {"job_id": request.job_id, "batch_no": batch_no, "columns": columns,
-                        "rows": orjson.Fragment(item)}
+                        "rows": orjson.Fragment(item), "rows_to_import": result.rows_to_import}
                 task = asyncio.create_task(self.bus.publish(envelope, body=encode(envelope, data)))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
