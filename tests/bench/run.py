@@ -292,12 +292,17 @@ def expected_job(expected: Expected, label: str) -> dict:
             "updated": 0 if label == "empty" else expected.unique}
 
 
-async def one_import(client, stack: Stack, edge: Edge, sampler: procstat.RssSampler, path: Path,
-                     expected: Expected, label: str, timeout: float) -> dict:
-    pids = {name: proc.pid for name, proc in stack.procs.items()}
-    groups = {name: [pid, *procstat.descendants(pid)] for name, pid in pids.items()}
+def process_groups(stack: Stack, edge: Edge) -> dict[str, list[int]]:
+    """The pids of each service process (with its children), the edge's and the bench's own."""
+    groups = {name: [proc.pid, *procstat.descendants(proc.pid)] for name, proc in stack.procs.items()}
     groups["edge (nginx)"] = edge.pids()
     groups["bench client"] = [os.getpid()]
+    return groups
+
+
+async def one_import(client, stack: Stack, edge: Edge, sampler: procstat.RssSampler, path: Path,
+                     expected: Expected, label: str, timeout: float) -> dict:
+    groups = process_groups(stack, edge)
     load = procstat.load_average()
     backends = await postgres_backends(stack)
     cpu_before, machine_before = procstat.cpu_snapshot(groups, backends), procstat.machine_cpu()
@@ -543,7 +548,10 @@ async def measure_listing(stack: Stack, edge: Edge) -> dict:
 async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
     say(f"==> webhooks: {webhooks_bench.EVENTS:,} product.updated events to one local receiver")
     try:
-        result = await webhooks_bench.measure(edge.url, AMQP_URL, stack.namespace)
+        async def cpu_snapshot():
+            return procstat.cpu_snapshot(process_groups(stack, edge), await postgres_backends(stack))
+
+        result = await webhooks_bench.measure(edge.url, AMQP_URL, stack.namespace, cpu_snapshot)
     except Exception as exc:
         say(f"  webhook benchmark failed: {exc!r}")
         return {"error": repr(exc)}
@@ -554,6 +562,10 @@ async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
         f"{result['list_p95_idle_ms']:.1f} ms idle (windows {windows('list_p95_idle_windows_ms')}), "
         f"{_f(result['list_p95_delivering_ms'], '{:.1f}')} ms while delivering "
         f"(windows {windows('list_p95_delivering_windows_ms')})")
+    for phase in ("idle", "delivering"):
+        cpu = {k: v for k, v in sorted(result[f"cpu_seconds_{phase}"].items(), key=lambda kv: -kv[1]) if v >= 0.05}
+        say(f"  CPU seconds during the {phase} windows ({result[f'seconds_{phase}']:.1f} s): "
+            + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     return result
 
 

@@ -17,7 +17,7 @@ import httpx
 
 from pikit.bus import Bus
 from pikit.events import Product, ProductUpdated, new_event
-from tests.bench import listing
+from tests.bench import listing, procstat
 
 EVENTS = 10_000
 
@@ -128,11 +128,12 @@ async def until_received(received, count: int, timeout: float = 300) -> None:
         await asyncio.sleep(0.1)
 
 
-async def measure(edge_url: str, amqp_url: str, namespace: str) -> dict:
+async def measure(edge_url: str, amqp_url: str, namespace: str, cpu_snapshot) -> dict:
     """Two rounds of EVENTS events: the first timed alone (throughput), the second with the
     catalog's first page measured while its deliveries are in flight (the latency windows
     starve the dispatcher, which runs at the lowest CPU priority, so they would lower the
-    throughput figure)."""
+    throughput figure). ``cpu_snapshot()``: procstat.cpu_snapshot of the stack, taken around
+    each set of windows."""
     with receiver_process() as (received, last_at, port):
         async with httpx.AsyncClient(base_url=edge_url, timeout=30) as client:
             created = await client.post("/api/webhooks", json={
@@ -146,10 +147,16 @@ async def measure(edge_url: str, amqp_url: str, namespace: str) -> dict:
         throughput_received = received.value
         seconds = (last_at.value or time.perf_counter()) - started
 
+        cpu, phase_started = {"idle": [await cpu_snapshot()]}, {"idle": time.perf_counter()}
         idle, idle_windows = await first_page_windows(edge_url)
+        cpu["idle"].append(await cpu_snapshot())
+        phase_seconds = {"idle": time.perf_counter() - phase_started["idle"]}
         await publish(amqp_url, namespace, EVENTS)
+        cpu["delivering"], phase_started["delivering"] = [await cpu_snapshot()], time.perf_counter()
         # A window counts only if it started with deliveries in flight.
         busy, busy_windows = await first_page_windows(edge_url, lambda: received.value < 2 * EVENTS)
+        cpu["delivering"].append(await cpu_snapshot())
+        phase_seconds["delivering"] = time.perf_counter() - phase_started["delivering"]
         still_delivering = received.value < 2 * EVENTS
         await until_received(received, 2 * EVENTS)
         async with httpx.AsyncClient(base_url=edge_url, timeout=30) as client:
@@ -160,4 +167,6 @@ async def measure(edge_url: str, amqp_url: str, namespace: str) -> dict:
                 "list_p95_idle_ms": listing.percentile(idle, 95),
                 "list_p95_delivering_ms": listing.percentile(busy, 95) if busy else None,
                 "list_p95_idle_windows_ms": idle_windows, "list_p95_delivering_windows_ms": busy_windows,
-                "deliveries_in_flight_while_measuring": still_delivering}
+                "deliveries_in_flight_while_measuring": still_delivering,
+                **{f"cpu_seconds_{k}": procstat.cpu_delta(*v) for k, v in cpu.items()},
+                **{f"seconds_{k}": v for k, v in phase_seconds.items()}}
