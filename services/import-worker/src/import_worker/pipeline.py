@@ -59,8 +59,7 @@ class Spool:
 
     def add(self, row: ProductRow) -> None:
         fragment = orjson.dumps((row.row_no, row.sku, row.name, row.description, row.price, row.active))
-        self._file.write(self._HEADER.pack(row.row_no, len(fragment)))
-        self._file.write(fragment)
+        self._file.write(self._HEADER.pack(row.row_no, len(fragment)) + fragment)
 
     def clear(self) -> None:
         self._file.seek(0)
