@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 
+from catalog import bulk_load
 from tests.e2e.test_import_pipeline import csv_bytes, upload
 from tests.support.stack import wait_for_job
 
@@ -41,3 +42,14 @@ async def test_killed_worker_and_catalog_consumer_resume_with_exact_counts(stack
     assert history == ROWS  # one 'created' per product: no batch applied twice
     batches = await db.fetch("SELECT batch_no FROM catalog.applied_batches WHERE job_id = $1", job_id)
     assert sorted(b["batch_no"] for b in batches) == list(range(ROWS // 1000))
+
+    # 80,000 rows into a smaller catalog make a bulk load: the consumer dropped the read
+    # indexes before it was killed, and builds them again once the import is over.
+    assert "bulk load: read indexes dropped" in (stack.log_dir / "catalog-consume.log").read_text()
+    for _ in range(200):
+        present = await db.fetchval("SELECT count(*) FROM pg_indexes WHERE schemaname = 'catalog' "
+                                    "AND indexname = ANY($1::text[])", list(bulk_load.READ_INDEXES))
+        if present == len(bulk_load.READ_INDEXES):
+            break
+        await asyncio.sleep(0.1)
+    assert present == len(bulk_load.READ_INDEXES)

@@ -47,7 +47,12 @@ async def prepare(pool: asyncpg.Pool, rows_coming: int, min_rows: int = MIN_ROWS
     if rows_coming < min_rows:
         return []
     async with pool.acquire() as conn:
-        tables = [t for t in ("products", "product_history") if await _smaller_than(conn, t, rows_coming)]
+        # Every product has its 'created' history row: a catalog too big has a history too big.
+        tables = []
+        if await _smaller_than(conn, "products", rows_coming):
+            tables.append("products")
+            if await _smaller_than(conn, "product_history", rows_coming):
+                tables.append("product_history")
         names = [n for n, (table, _) in READ_INDEXES.items() if table in tables]
         if not names:
             return []
