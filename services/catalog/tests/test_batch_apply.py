@@ -78,6 +78,30 @@ async def test_an_update_reports_changed_products_and_unchanged_ones_apart(pool)
     ]
 
 
+async def test_a_new_sku_another_writer_commits_meanwhile_is_updated_not_doubled(pool):
+    """The batch looked the SKU up before the other writer committed it: its insert then waits
+    for that writer, fails on the unique index, and the batch is applied again as an update."""
+    handlers, job = CatalogHandlers(pool), str(uuid.uuid4())
+    async with pool.acquire() as other:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute("INSERT INTO catalog.products (sku, name) VALUES ('RACE-NEW-1', 'Theirs')")
+        batch = asyncio.create_task(apply(handlers, batch_envelope(job, 0, [(2, "race-new-1", "Ours", None, None,
+                                                                             None)])))
+        await asyncio.sleep(0.5)
+        assert not batch.done()  # waiting on the other writer's row
+        await tx.commit()
+        await batch
+
+    rows = await pool.fetch("SELECT sku, name FROM catalog.products WHERE lower(sku) = 'race-new-1'")
+    assert [tuple(r) for r in rows] == [("race-new-1", "Ours")]
+    done = (await outbox_events(pool, job))[0]
+    assert (done["inserted"], done["updated"]) == (0, 1)
+    history = await pool.fetch("SELECT action, changes FROM catalog.product_history WHERE job_id = $1", job)
+    assert [dict(h) for h in history] == [{"action": "updated", "changes": {
+        "sku": {"old": "RACE-NEW-1", "new": "race-new-1"}, "name": {"old": "Theirs", "new": "Ours"}}}]
+
+
 async def test_columns_missing_from_the_file_keep_their_stored_values(pool):
     handlers = CatalogHandlers(pool)
     await apply(handlers, batch_envelope(str(uuid.uuid4()), 0, [(2, "KEEP-1", "Kettle", "steel", "19.90", False)],

@@ -31,9 +31,11 @@ class CatalogHandlers:
         return {"import.cancelled": self.import_cancelled, "import.completed": self.import_completed,
                 "import.failed": self.import_failed}
 
-    # Two imports touching the same SKUs at once can deadlock; PostgreSQL picks a victim,
-    # and trying that batch again a moment later succeeds.
-    @stamina.retry(on=(asyncpg.DeadlockDetectedError, asyncpg.SerializationError), attempts=5, wait_initial=0.05)
+    # Two imports touching the same SKUs at once can deadlock (PostgreSQL picks a victim), or
+    # both insert a new SKU (store._UPSERT: the second gets a unique violation); trying that
+    # batch again a moment later succeeds.
+    @stamina.retry(on=(asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.UniqueViolationError),
+                   attempts=5, wait_initial=0.05)
     async def upsert_batch(self, envelope: Envelope, cmd: UpsertBatch) -> None:
         async with self.pool.acquire() as conn:
             await store.import_batches_started(conn, cmd.job_id)
