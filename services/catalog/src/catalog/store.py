@@ -62,6 +62,7 @@ changed AS (
     RETURNING p.id, p.sku, lower(p.sku) AS key, (p.xmax = 0) AS inserted
 ),
 up AS (SELECT * FROM created UNION ALL SELECT * FROM changed),
+pending AS ({pending}),
 history AS (
     INSERT INTO product_history (product_id, sku, action, changes, source, job_id, row_no)
     SELECT u.id, u.sku,
@@ -90,7 +91,7 @@ SELECT id, sku, inserted FROM up
 
 def _upsert_sql(columns: set[str]) -> str:
     exprs = {c: (f"i.{c}" if c in columns else f"o.{c}") for c in _KEEPABLE}
-    return _UPSERT.format(**exprs)
+    return _UPSERT.format(**exprs, pending=search.mark_pending_sql("up"))
 
 
 _UPSERT_SQL = {frozenset(k): _upsert_sql(set(k)) for k in
@@ -161,7 +162,6 @@ async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], 
     )
     present = frozenset(c for c in columns if c in _KEEPABLE)
     result = await conn.fetch(_UPSERT_SQL[present], job_id)
-    await search.mark_pending(conn, [r["id"] for r in result])
     inserted = [r for r in result if r["inserted"]]
     changed = [r for r in result if not r["inserted"]]
     return BatchResult(rows=len(rows), inserted=inserted, changed=changed)
