@@ -54,10 +54,9 @@ class CatalogHandlers:
                 await store.record_batch(conn, cmd.job_id, cmd.batch_no, result)
                 done = ImportBatchDone(
                     job_id=cmd.job_id, batch_no=cmd.batch_no, rows=result.rows,
-                    inserted=len(result.inserted), updated=result.updated, unchanged=result.unchanged,
-                    created=ProductRefs(ids=[r["id"] for r in result.inserted],
-                                        skus=[r["sku"] for r in result.inserted]),
-                    changed=ProductRefs(ids=[r["id"] for r in result.changed], skus=[r["sku"] for r in result.changed]),
+                    inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,
+                    created=ProductRefs(ids=result.created_ids, skus=result.created_skus),
+                    changed=ProductRefs(ids=result.changed_ids, skus=result.changed_skus),
                 )
             await outbox.enqueue(conn, store.SCHEMA, new_event(done, source=SOURCE,
                                                               correlation_id=envelope.correlation_id))

@@ -85,7 +85,12 @@ history AS (
            'import', $1::uuid, m.row_no
     FROM up u JOIN merged m USING (key)
 )
-SELECT id, sku, inserted FROM up
+-- Four arrays in one row: building a record per product was ~0.3 s of the consumer's CPU per 500k.
+SELECT coalesce(array_agg(id) FILTER (WHERE inserted), '{{}}') AS created_ids,
+       coalesce(array_agg(sku) FILTER (WHERE inserted), '{{}}') AS created_skus,
+       coalesce(array_agg(id) FILTER (WHERE NOT inserted), '{{}}') AS changed_ids,
+       coalesce(array_agg(sku) FILTER (WHERE NOT inserted), '{{}}') AS changed_skus
+FROM up
 """
 
 
@@ -101,16 +106,22 @@ _UPSERT_SQL = {frozenset(k): _upsert_sql(set(k)) for k in
 @dataclass
 class BatchResult:
     rows: int
-    inserted: list[asyncpg.Record]  # id, sku
-    changed: list[asyncpg.Record]
+    created_ids: list[int]
+    created_skus: list[str]
+    changed_ids: list[int]  # updated with at least one value different
+    changed_skus: list[str]
+
+    @property
+    def inserted(self) -> int:
+        return len(self.created_ids)
 
     @property
     def updated(self) -> int:
-        return self.rows - len(self.inserted)
+        return self.rows - self.inserted
 
     @property
     def unchanged(self) -> int:
-        return self.rows - len(self.inserted) - len(self.changed)
+        return self.rows - self.inserted - len(self.changed_ids)
 
 
 async def claim_batch(conn: asyncpg.Connection, job_id: str, batch_no: int) -> bool:
@@ -161,10 +172,7 @@ async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], 
         "batch_rows", records=rows, columns=["row_no", "sku", "name", "description", "price", "active"]
     )
     present = frozenset(c for c in columns if c in _KEEPABLE)
-    result = await conn.fetch(_UPSERT_SQL[present], job_id)
-    inserted = [r for r in result if r["inserted"]]
-    changed = [r for r in result if not r["inserted"]]
-    return BatchResult(rows=len(rows), inserted=inserted, changed=changed)
+    return BatchResult(len(rows), *await conn.fetchrow(_UPSERT_SQL[present], job_id))
 
 
 async def record_batch(conn: asyncpg.Connection, job_id: str, batch_no: int, result: BatchResult | None) -> None:
@@ -174,7 +182,7 @@ async def record_batch(conn: asyncpg.Connection, job_id: str, batch_no: int, res
         return
     await conn.execute(
         "UPDATE applied_batches SET rows = $3, inserted = $4, updated = $5 WHERE job_id = $1 AND batch_no = $2",
-        job_id, batch_no, result.rows, len(result.inserted), result.updated,
+        job_id, batch_no, result.rows, result.inserted, result.updated,
     )
 
 
