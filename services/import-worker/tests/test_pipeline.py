@@ -42,6 +42,14 @@ def test_the_last_valid_row_of_each_sku_is_sent_in_file_order_in_batches(tmp_pat
                      ["7", "price", "x", lines[2][3]]]
 
 
+def test_values_with_line_breaks_quotes_and_separators_reach_the_batches_unchanged(tmp_path):
+    description = 'Line one\nline "two"\r\nthree, [x]\u2028 \\ end'
+    content = ('sku,name,description\r\nQ-1,"Quoted, ""name""","' + description.replace('"', '""') + '"\r\n'
+               'Q-2,Plain,\r\n').encode()
+    _, sent, _ = run(tmp_path, content)
+    assert sent == [[[2, "Q-1", 'Quoted, "name"', description.strip(), None, None], [3, "Q-2", "Plain", None, None, None]]]
+
+
 def test_a_file_that_is_not_utf8_after_all_is_read_again_as_windows_1252(tmp_path):
     content = b"sku,name\r\n" + b"".join(b"S-%d,plain\r\n" % i for i in range(20_000)) + b"Z-1,Caf\xe9\r\n"
     result, sent, _ = run(tmp_path, content, batch_size=50_000)
