@@ -135,6 +135,18 @@ async def test_columns_missing_from_the_file_keep_their_stored_values(pool):
                                                                                     False)
 
 
+async def test_a_product_created_by_an_import_has_its_values_in_its_history(pool):
+    handlers, job = CatalogHandlers(pool), str(uuid.uuid4())
+    await apply(handlers, batch_envelope(job, 0, [(2, "VALS-1", "Kettle", None, "19.90", False),
+                                                  (3, "VALS-2", "Mug", "blue", None, None)],
+                                         columns=("sku", "name", "description", "price", "active")))
+    rows = await pool.fetch("SELECT sku, changes, row_no FROM catalog.product_history WHERE job_id = $1 ORDER BY row_no",
+                            job)
+    assert [(r["sku"], r["changes"], r["row_no"]) for r in rows] == [
+        ("VALS-1", {"sku": "VALS-1", "name": "Kettle", "price": 19.9, "active": False}, 2),  # no null values
+        ("VALS-2", {"sku": "VALS-2", "name": "Mug", "description": "blue", "active": True}, 3)]
+
+
 async def test_batches_of_a_cancelled_job_are_skipped(pool):
     handlers, job = CatalogHandlers(pool), str(uuid.uuid4())
     async with pool.acquire() as conn:
