@@ -172,7 +172,7 @@ async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], 
         "batch_rows", records=rows, columns=["row_no", "sku", "name", "description", "price", "active"]
     )
     present = frozenset(c for c in columns if c in _KEEPABLE)
-    return BatchResult(len(rows), *await conn.fetchrow(_UPSERT_SQL[present], job_id))
+    return BatchResult(rows=len(rows), **dict(await conn.fetchrow(_UPSERT_SQL[present], job_id)))
 
 
 async def record_batch(conn: asyncpg.Connection, job_id: str, batch_no: int, result: BatchResult | None) -> None:
