@@ -50,18 +50,21 @@ MAX_WAIT_SECONDS = 120.0
 _INDEXER_LOCK = 0x5EA4C4  # one indexer at a time across consumer replicas
 
 
+_QUEUE = "INSERT INTO search_pending (product_ids)"  # one row per write (see the invariant)
+
+
 def mark_pending_sql(written: str) -> str:
     """``mark_pending`` as a data-modifying CTE of the writing statement itself, for the ids in the
     CTE ``written``: an import batch would otherwise send back the 5,000 ids it just got (~15 %
     of the catalog consumer's CPU per batch)."""
-    return f"INSERT INTO search_pending (product_ids) SELECT array_agg(id) FROM {written} HAVING count(*) > 0"
+    return f"{_QUEUE} SELECT array_agg(id) FROM {written} HAVING count(*) > 0"
 
 
 async def mark_pending(conn: asyncpg.Connection, product_ids: Iterable[int]) -> None:
     """Queue products whose text may have changed (or which were deleted); in the writer's transaction."""
     ids = list(product_ids)
     if ids:
-        await conn.execute("INSERT INTO search_pending (product_ids) VALUES ($1::bigint[])", ids)
+        await conn.execute(f"{_QUEUE} VALUES ($1::bigint[])", ids)
 
 
 async def clear(conn: asyncpg.Connection) -> None:
