@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -41,10 +42,37 @@ PROGRAMS = {
 }
 
 
+def _ephemeral_range() -> range:
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that is free now and that no outgoing connection will take before a program binds it.
+
+    Asking the kernel for port 0 hands out an ephemeral port, and a service's own connections to
+    PostgreSQL or RabbitMQ, opened before uvicorn binds, can take the same one (seen: "address
+    already in use"). Ports below the ephemeral range are never given to outgoing connections.
+    """
+    ephemeral = _ephemeral_range()
+    rng = random.Random()
+    while True:
+        port = rng.randrange(10000, 65536)
+        if port in ephemeral or port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
 
 
 def database_url(name: str) -> str:
