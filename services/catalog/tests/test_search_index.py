@@ -118,6 +118,10 @@ async def test_most_of_the_catalog_pending_is_rebuilt_in_bulk(client, db):
     assert await db.fetchval("SELECT 'catalog.product_search'::regclass::oid") != old_table  # swapped in
     assert await db.fetchval("SELECT count(*) FROM catalog.product_search") == 3000
     assert await pending(db) == 0
+    # Written in name order ("item 10" before "item 2"), so that similar names share pages.
+    in_table_order = await db.fetchval("SELECT array_agg(product_id ORDER BY ctid) FROM catalog.product_search")
+    by_name = await db.fetchval('SELECT array_agg(id ORDER BY lower(name) COLLATE "C", id) FROM catalog.products')
+    assert in_table_order == by_name != sorted(by_name)
     indexes = await db.fetch("SELECT indexname FROM pg_indexes WHERE schemaname = 'catalog' "
                              "AND tablename = 'product_search' ORDER BY 1")
     assert [i["indexname"] for i in indexes] == ["product_search_description_trgm", "product_search_label_trgm",

@@ -41,6 +41,12 @@ LABEL_SEPARATOR = "\x1f"  # a control character: SKUs cannot hold one
 LABEL = "lower(concat_ws(E'\\x1f', p.sku, p.name))"
 DESCRIPTION = "lower(p.description)"
 
+# The rebuild writes the documents in name order. Products whose names share words then lie
+# together, so a search's matches are a few runs of neighbouring rows: the trigram index's
+# lists of them compress into few pages and the rows it rechecks share heap pages. At 500,000
+# products a two-word search of names took 1.0-2.1 ms instead of 2.1-5.7 ms (in id order).
+NAME_ORDER = 'lower(p.name) COLLATE "C", p.id'
+
 #: Ids refreshed per transaction by the incremental path.
 CHUNK = 5_000
 #: A big catch-up waits for running imports, but not longer than this (imports one after
@@ -148,7 +154,7 @@ async def rebuild(conn: asyncpg.Connection) -> int:
                            "(product_id bigint NOT NULL, label text NOT NULL, description text)")
         written = await conn.fetchval(f"""
             WITH w AS (INSERT INTO product_search_next SELECT p.id, {LABEL}, {DESCRIPTION} FROM products p
-                       RETURNING 1)
+                       ORDER BY {NAME_ORDER} RETURNING 1)
             SELECT count(*) FROM w""")
         await conn.execute("ALTER TABLE product_search_next ADD CONSTRAINT product_search_next_pkey "
                            "PRIMARY KEY (product_id)")
