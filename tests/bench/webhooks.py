@@ -84,12 +84,13 @@ WINDOWS = 3
 
 async def first_page_latencies(base_url: str, clients: int = 8, requests: int = 40) -> list[float]:
     latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+    async with listing.session(base_url) as client:
         async def one() -> None:
             for _ in range(requests):
-                started = time.perf_counter()
-                await client.get("/api/products", params={"limit": listing.PAGE})
-                latencies.append((time.perf_counter() - started) * 1000)
+                ms, status, body = await listing.timed_get(client, "/api/products", {"limit": listing.PAGE})
+                if status != 200:
+                    raise RuntimeError(f"first page: {status} {body[:200]!r}")
+                latencies.append(ms)
         await asyncio.gather(*(one() for _ in range(clients)))
     return latencies
 
