@@ -198,6 +198,33 @@ async def record_failed_attempt(conn, *, delivery_id: uuid.UUID, endpoint_id: uu
         return await endpoint_failed(conn, endpoint_id, disable_after_seconds, error)
 
 
+# The deliveries are found by their key, and their state is checked as "not finished" rather
+# than status = 'pending': that condition would let the planner read them through
+# ``deliveries_due``, which holds every pending delivery. It did, on statistics taken when
+# few were pending, and with 10,000 in the backlog recording 100 successes took 200 ms
+# (every pending delivery joined with every success), 2-3 CPU seconds of PostgreSQL per
+# 10,000 deliveries; read by key it is proportional to the batch alone.
+RECORD_SUCCESSES = """
+    WITH i AS (
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
+            AS i (id, attempt, status_code, latency_ms, excerpt)),
+    d AS (
+        UPDATE deliveries d SET attempts = i.attempt, status = 'succeeded', last_attempt_at = now(),
+               last_status_code = i.status_code, last_latency_ms = i.latency_ms,
+               last_response_excerpt = i.excerpt, last_error = NULL, finished_at = now()
+        FROM i WHERE d.id = i.id AND d.attempts = i.attempt - 1 AND d.status NOT IN ('succeeded', 'failed')
+        RETURNING d.id, d.endpoint_id, i.attempt, i.status_code, i.latency_ms, i.excerpt),
+    a AS (
+        INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, success)
+        SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d),
+    e AS (
+        UPDATE endpoints SET failing_since = NULL
+        WHERE id IN (SELECT id FROM endpoints WHERE id IN (SELECT endpoint_id FROM d)
+                     AND failing_since IS NOT NULL FOR NO KEY UPDATE SKIP LOCKED))
+    SELECT count(*) FROM d
+    """
+
+
 async def record_successes(conn, successes: list[tuple]) -> int:
     """The common case, many at once, in one statement: each ``(delivery_id, attempt,
     status_code, latency_ms, response_excerpt)`` attempt stored, its delivery succeeded, its
@@ -208,28 +235,7 @@ async def record_successes(conn, successes: list[tuple]) -> int:
     reverse of the order deleting an endpoint takes them (ON DELETE CASCADE), so it never
     waits for an endpoint: one locked at that moment (being deleted, or a failure of another
     of its deliveries being recorded) keeps its run of failures."""
-    ids, attempts, codes, latencies, excerpts = (list(column) for column in zip(*successes, strict=True))
-    return await conn.fetchval(
-        """
-        WITH i AS (
-            SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
-                AS i (id, attempt, status_code, latency_ms, excerpt)),
-        d AS (
-            UPDATE deliveries d SET attempts = i.attempt, status = 'succeeded', last_attempt_at = now(),
-                   last_status_code = i.status_code, last_latency_ms = i.latency_ms,
-                   last_response_excerpt = i.excerpt, last_error = NULL, finished_at = now()
-            FROM i WHERE d.id = i.id AND d.attempts = i.attempt - 1 AND d.status = 'pending'
-            RETURNING d.id, d.endpoint_id, i.attempt, i.status_code, i.latency_ms, i.excerpt),
-        a AS (
-            INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, response_excerpt, success)
-            SELECT id, attempt, status_code, latency_ms, excerpt, true FROM d),
-        e AS (
-            UPDATE endpoints SET failing_since = NULL
-            WHERE id IN (SELECT id FROM endpoints WHERE id IN (SELECT endpoint_id FROM d)
-                         AND failing_since IS NOT NULL FOR NO KEY UPDATE SKIP LOCKED))
-        SELECT count(*) FROM d
-        """,
-        ids, attempts, codes, latencies, excerpts)
+    return await conn.fetchval(RECORD_SUCCESSES, *(list(column) for column in zip(*successes, strict=True)))
 
 
 async def fail_unsent(conn, delivery_id: uuid.UUID, reason: str) -> None:
