@@ -6,7 +6,8 @@
 1. Generates a realistic CSV (tests/bench/gen.py) into .var/bench/ (reused while identical).
 2. The floor, with psql in a scratch database: \\copy into an unindexed staging table
    plus ONE merge into an indexed products table, into the empty table and then the
-   full one (tests/bench/floor.py).
+   full one (tests/bench/floor.py). Measured again after the imports; the ratios use the
+   mean of both (the machine's speed drifts).
 3. The product import: every service a process (tests/support/stack.py, default
    settings), an nginx edge in front (tests/support/edge.py); the file is POSTed to
    /api/imports over the edge, streamed from disk, then followed on the SSE stream
@@ -28,6 +29,7 @@ import asyncio
 import json
 import os
 import platform
+import statistics
 import shutil
 import sys
 import time
@@ -580,9 +582,22 @@ def _f(value, fmt: str = "{:.2f}", none: str = "-") -> str:
     return none if value is None else fmt.format(value)
 
 
+def floor_seconds(results: dict) -> dict:
+    """The floor per label; measured before and after the imports, the mean of both (its
+    ``seconds``, ``copy_seconds`` and ``merge_seconds``)."""
+    runs = [results[k] for k in ("floor", "floor_after") if results.get(k)]
+    out: dict = {}
+    for label in ("empty", "full"):
+        measured = [r[label] for r in runs if label in r]
+        if measured:
+            out[label] = {key: statistics.mean(m[key] for m in measured)
+                          for key in ("seconds", "copy_seconds", "merge_seconds")}
+    return out
+
+
 def summarize(results: dict) -> tuple[list[str], dict]:
     rows = results["rows"]
-    fl = results.get("floor") or {}
+    fl = floor_seconds(results)
     imp = (results.get("import") or {}).get("runs", {})
     lines: list[str] = []
     verdicts: dict = {}
@@ -599,6 +614,10 @@ def summarize(results: dict) -> tuple[list[str], dict]:
     row("", "empty", "full", "target", "")
     row("floor: \\copy + one merge (s)", _f(fl.get("empty", {}).get("seconds")),
         _f(fl.get("full", {}).get("seconds")))
+    if "floor_after" in results:
+        row("  before / after the imports (s)",
+            *("/".join(_f(results[k].get(label, {}).get("seconds"), "{:.2f}") for k in ("floor", "floor_after"))
+              for label in ("empty", "full")))
     row("  of which \\copy / merge (s)",
         "/".join(_f(fl.get("empty", {}).get(k), "{:.1f}") for k in ("copy_seconds", "merge_seconds")),
         "/".join(_f(fl.get("full", {}).get(k), "{:.1f}") for k in ("copy_seconds", "merge_seconds")))
@@ -810,6 +829,11 @@ def main() -> int:
                 results["pg_settings"] = args.pg_setting
             results["import"] = asyncio.run(run_imports(path, expected, args.keep, args.pg_setting))
             failed = "error" in results["import"]
+        if not args.no_floor and not args.no_import:
+            # This machine's speed drifts by a third within minutes (a fixed Python loop: 0.84 to
+            # 1.57 s in one hour): the ratio compares the import with the floor on both sides of it.
+            say("==> floor again, after the imports (the ratio uses the mean of both floors)")
+            results["floor_after"] = floor.measure(path, BASE_DB_URL, keep=args.keep, log=say)
     except Exception as exc:  # the benchmark itself broke: report what we have
         failed = True
         results["error"] = f"{exc!r}"
