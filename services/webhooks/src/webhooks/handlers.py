@@ -18,7 +18,7 @@ class FanOut:
     sent here: the bus never waits on a receiver. Events arriving together share one
     transaction (a message is acknowledged once its batch has committed)."""
 
-    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 200, max_wait: float = 0.005):
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 200, max_wait: float = 0.02):
         self.pool = pool
         self._batcher: MicroBatcher[tuple[str, str, str]] = MicroBatcher(self._store, max_size=max_batch,
                                                                           max_wait=max_wait)

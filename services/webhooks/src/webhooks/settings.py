@@ -44,9 +44,9 @@ class WebhooksSettings(BaseSettings):
     nice: int = 10
     # While sends are in flight, the workers freed within this many seconds are refilled by one
     # claim: fewer, larger statements when the machine is busy; at most this much later.
-    claim_gather_seconds: float = 0.005
+    claim_gather_seconds: float = 0.02
     # Successful attempts finishing within this many seconds are recorded by one statement.
-    record_gather_seconds: float = 0.01
+    record_gather_seconds: float = 0.05
     # Safety-net poll of the deliveries table (NOTIFY wakes the workers at once).
     poll_seconds: float = 2.0
     # A claimed delivery is leased for timeout + this margin; a dispatcher killed mid-send
