@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import shutil
 import sys
 import time
@@ -38,7 +37,7 @@ import uuid
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from statistics import median
+from statistics import mean, median
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -590,7 +589,7 @@ def floor_seconds(results: dict) -> dict:
     for label in ("empty", "full"):
         measured = [r[label] for r in runs if label in r]
         if measured:
-            out[label] = {key: statistics.mean(m[key] for m in measured)
+            out[label] = {key: mean(m[key] for m in measured)
                           for key in ("seconds", "copy_seconds", "merge_seconds")}
     return out
 

@@ -50,6 +50,7 @@ def _ephemeral_range() -> range:
     return range(low, high + 1)
 
 
+_EPHEMERAL = _ephemeral_range()
 _handed_out: set[int] = set()
 
 
@@ -58,13 +59,11 @@ def free_port() -> int:
 
     Asking the kernel for port 0 hands out an ephemeral port, and a service's own connections to
     PostgreSQL or RabbitMQ, opened before uvicorn binds, can take the same one (seen: "address
-    already in use"). Ports below the ephemeral range are never given to outgoing connections.
+    already in use"). Ports outside the ephemeral range are never given to outgoing connections.
     """
-    ephemeral = _ephemeral_range()
-    rng = random.Random()
     while True:
-        port = rng.randrange(10000, 65536)
-        if port in ephemeral or port in _handed_out:
+        port = random.randrange(10000, 65536)
+        if port in _EPHEMERAL or port in _handed_out:
             continue
         with socket.socket() as s:
             try:
