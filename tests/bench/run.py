@@ -562,7 +562,10 @@ async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
     say(f"  catalog first page p95 (8 clients, {webhooks_bench.WINDOWS} windows pooled): "
         f"{result['list_p95_idle_ms']:.1f} ms idle (windows {windows('list_p95_idle_windows_ms')}), "
         f"{_f(result['list_p95_delivering_ms'], '{:.1f}')} ms while delivering "
-        f"(windows {windows('list_p95_delivering_windows_ms')})")
+        f"(windows {windows('list_p95_delivering_windows_ms')}); the receiver got "
+        f"{result['received_while_measuring']:,} deliveries during those windows, "
+        f"{result['second_round_received']:,} of the {webhooks_bench.EVENTS:,} by "
+        f"{result['second_round_seconds']:.1f} s after they were published")
     for phase in ("idle", "delivering"):
         cpu = {k: v for k, v in sorted(result[f"cpu_seconds_{phase}"].items(), key=lambda kv: -kv[1]) if v >= 0.05}
         say(f"  CPU seconds during the {phase} windows ({result[f'seconds_{phase}']:.1f} s): "

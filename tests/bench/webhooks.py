@@ -152,22 +152,28 @@ async def measure(edge_url: str, amqp_url: str, namespace: str, cpu_snapshot) ->
         idle, idle_windows = await first_page_windows(edge_url)
         cpu["idle"].append(await cpu_snapshot())
         phase_seconds = {"idle": time.perf_counter() - phase_started["idle"]}
+        second_started = time.perf_counter()
         await publish(amqp_url, namespace, EVENTS)
         cpu["delivering"], phase_started["delivering"] = [await cpu_snapshot()], time.perf_counter()
+        received_before = received.value
         # A window counts only if it started with deliveries in flight.
         busy, busy_windows = await first_page_windows(edge_url, lambda: received.value < 2 * EVENTS)
+        received_while_measuring = received.value - received_before
         cpu["delivering"].append(await cpu_snapshot())
         phase_seconds["delivering"] = time.perf_counter() - phase_started["delivering"]
         still_delivering = received.value < 2 * EVENTS
         await until_received(received, 2 * EVENTS)
+        second_round_seconds = last_at.value - second_started
         async with httpx.AsyncClient(base_url=edge_url, timeout=30) as client:
             await client.delete(f"/api/webhooks/{endpoint_id}")
         return {"events": EVENTS, "received": throughput_received, "seconds": seconds,
                 "per_second": throughput_received / seconds if seconds else 0.0, "publish_seconds": published_s,
                 "second_round_received": received.value - throughput_received,
+                "second_round_seconds": second_round_seconds,
                 "list_p95_idle_ms": listing.percentile(idle, 95),
                 "list_p95_delivering_ms": listing.percentile(busy, 95) if busy else None,
                 "list_p95_idle_windows_ms": idle_windows, "list_p95_delivering_windows_ms": busy_windows,
                 "deliveries_in_flight_while_measuring": still_delivering,
+                "received_while_measuring": received_while_measuring,
                 **{f"cpu_seconds_{k}": procstat.cpu_delta(*v) for k, v in cpu.items()},
                 **{f"seconds_{k}": v for k, v in phase_seconds.items()}}

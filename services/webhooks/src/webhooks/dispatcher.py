@@ -20,6 +20,7 @@ import structlog
 
 from pikit.batching import MicroBatcher
 from webhooks import domain, store
+from webhooks.foreground import ForegroundGate
 from webhooks.sender import AttemptResult, Sender
 from webhooks.settings import WebhooksSettings
 
@@ -28,8 +29,9 @@ log = structlog.get_logger("webhooks.dispatcher")
 
 class Dispatcher:
     def __init__(self, pool: asyncpg.Pool, sender: Sender, settings: WebhooksSettings,
-                 rand=random.random):
+                 rand=random.random, gate: ForegroundGate | None = None):
         self.pool = pool
+        self.gate = gate
         self.sender = sender
         self.settings = settings
         self.rand = rand
@@ -63,6 +65,8 @@ class Dispatcher:
                 self._wake.clear()
                 free = self.settings.workers - sum(self._in_flight.values())
                 claimed = 0
+                if free > 0 and self.gate is not None:
+                    free = await self.gate.take(free)
                 if free > 0:
                     async with self.pool.acquire() as conn:
                         rows = await store.claim_due(conn, free, self.settings.lease_seconds,

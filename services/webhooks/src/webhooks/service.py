@@ -13,6 +13,7 @@ from pikit.service import consumer_app as kit_consumer_app
 from pikit.service import database_api_app, extend_lifespan
 from webhooks import api, handlers, store
 from webhooks.dispatcher import Dispatcher
+from webhooks.foreground import ForegroundGate
 from webhooks.sender import Sender
 from webhooks.settings import WebhooksSettings
 
@@ -39,17 +40,21 @@ def api_app() -> FastAPI:
 def consumer_app() -> FastAPI:
     """The bus side: every subscribed event becomes stored deliveries (see handlers)."""
     settings = WebhooksSettings()
+    gate = foreground_gate(settings)
 
     def subscribe(bus, pool) -> None:
-        bus.subscribe("webhooks.events", handlers.routes(pool), prefetch=200)
+        bus.subscribe("webhooks.events", handlers.routes(pool, gate), prefetch=200)
 
     app = kit_consumer_app("webhooks-consumer", handlers.SOURCE, subscribe, schema=store.SCHEMA,
                            migrations=MIGRATIONS, pool_size=settings.pool_size)
-    async def start(_: FastAPI) -> None:
-        _lower_cpu_priority(settings)
 
-    async def stop(_: FastAPI) -> None:
-        pass
+    async def start(a: FastAPI) -> None:
+        _lower_cpu_priority(settings)
+        a.state.gate_task = asyncio.create_task(run_forever("foreground gate", gate.run))
+
+    async def stop(a: FastAPI) -> None:
+        a.state.gate_task.cancel()
+        await asyncio.gather(a.state.gate_task, return_exceptions=True)
 
     extend_lifespan(app, start, stop)
     return app
@@ -81,17 +86,25 @@ def dispatcher_app() -> FastAPI:
     async def start(a: FastAPI) -> None:
         _lower_cpu_priority(settings)
         a.state.sender = Sender(settings)
-        a.state.dispatcher = Dispatcher(a.state.pool, a.state.sender, settings)
-        a.state.dispatch_task = asyncio.create_task(run_forever("dispatcher", a.state.dispatcher.run))
+        gate = foreground_gate(settings)
+        a.state.dispatcher = Dispatcher(a.state.pool, a.state.sender, settings, gate=gate)
+        a.state.tasks = [asyncio.create_task(run_forever("dispatcher", a.state.dispatcher.run)),
+                         asyncio.create_task(run_forever("foreground gate", gate.run))]
 
     async def stop(a: FastAPI) -> None:
-        a.state.dispatch_task.cancel()
-        await asyncio.gather(a.state.dispatch_task, return_exceptions=True)
+        for task in a.state.tasks:
+            task.cancel()
+        await asyncio.gather(*a.state.tasks, return_exceptions=True)
         await a.state.dispatcher.stop()
         await a.state.sender.close()
 
     extend_lifespan(app, start, stop)
     return app
+
+
+def foreground_gate(settings: WebhooksSettings) -> ForegroundGate:
+    return ForegroundGate(yield_above=settings.yield_above_cpu, busy_pause=settings.busy_pause_seconds,
+                          busy_rate=settings.busy_rate)
 
 
 def _lower_cpu_priority(settings: WebhooksSettings) -> None:

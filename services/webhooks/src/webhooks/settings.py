@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Seconds to wait before retry 1, 2, ... (after the first attempt): 5 s, 5 min, 30 min, 2 h,
@@ -42,6 +42,12 @@ class WebhooksSettings(BaseSettings):
     # it (false, or not Linux) they run at this nice(1) value (0: the default priority).
     sched_idle: bool = True
     nice: int = 10
+    # While processes other than background ones (SCHED_IDLE or niced) use more than this fraction
+    # of all CPUs, the consumer and the dispatcher start nothing new for busy_pause seconds, then
+    # busy_rate events / deliveries a second (webhooks.foreground). 1 turns this off.
+    yield_above_cpu: float = Field(0.5, gt=0)
+    busy_pause_seconds: float = Field(10.0, ge=0)
+    busy_rate: float = Field(20.0, ge=1)
     # While sends are in flight, the workers freed within this many seconds are refilled by one
     # claim: fewer, larger statements when the machine is busy; at most this much later.
     claim_gather_seconds: float = 0.02
