@@ -3,8 +3,8 @@ bus consumer and the dispatcher start nothing new for a while, then only a trick
 
 SCHED_IDLE (``service._lower_cpu_priority``) lets every other process preempt them, but it
 cannot keep them from running on a CPU the foreground is not using at that instant, and on
-the 2-vCPU bench machine that alone cost the catalog about a fifth of its first-page latency:
-a SCHED_IDLE busy loop, no webhooks running, raised the first page's p95 by +22 % (median of
+the 2-vCPU bench machine that alone cost the catalog about a quarter of its first-page latency:
+two SCHED_IDLE busy loops, no webhooks running, raised the first page's p95 by +25 % (median of
 6 rounds of 3 windows; the CPUs share caches, memory bandwidth and the host's cores). The
 only way not to slow the foreground down is not to run beside it.
 
