@@ -145,6 +145,17 @@ class Stack:
             time.sleep(0.1)
         raise RuntimeError(f"{name} not ready after {timeout}s:\n{self.log_tail(name)}")
 
+    @asynccontextmanager
+    async def running(self, *names: str):
+        """Start the programs (all by default); afterwards stop them and drop this stack's
+        database, queues and Redis keys."""
+        try:
+            await asyncio.to_thread(self.start, *names)
+            yield self
+        finally:
+            await asyncio.to_thread(self.stop)
+            await self.drop_everything()
+
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown hooks, unacked messages go back to the queue."""
         proc = self.procs.pop(name)

@@ -137,12 +137,8 @@ async def receiver():
 @pytest.fixture(scope="module")
 async def webhook_stack(tmp_path_factory):
     stack = Stack(tmp_path_factory.mktemp("webhooks"), extra_env=STACK_ENV)
-    try:
-        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume", "webhooks-dispatch")
+    async with stack.running("webhooks-api", "webhooks-consume", "webhooks-dispatch"):
         yield stack
-    finally:
-        await asyncio.to_thread(stack.stop)
-        await stack.drop_everything()
 
 
 @pytest.fixture(scope="module")

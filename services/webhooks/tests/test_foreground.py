@@ -151,12 +151,8 @@ async def yielding_stack(tmp_path):
     stack = Stack(tmp_path, extra_env={"WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true",
                                        "WEBHOOKS_YIELD_ABOVE_CPU": str(0.7 / CPUS), "WEBHOOKS_BUSY_PAUSE_SECONDS": "1",
                                        "WEBHOOKS_BUSY_RATE": "4"})
-    try:
-        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume", "webhooks-dispatch")
+    async with stack.running("webhooks-api", "webhooks-consume", "webhooks-dispatch"):
         yield stack
-    finally:
-        await asyncio.to_thread(stack.stop)
-        await stack.drop_everything()
 
 
 async def test_deliveries_slow_down_while_the_machine_is_busy_and_catch_up_once_it_is_quiet(

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
@@ -16,8 +14,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_catalog_changes_arrive_as_webhooks(tmp_path_factory, receiver, wait_until):
     stack = Stack(tmp_path_factory.mktemp("catalog-webhooks"),
                   extra_env={"WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"})
-    try:
-        await asyncio.to_thread(stack.start, "webhooks-api", "webhooks-consume", "webhooks-dispatch", "catalog-api", "catalog-consume")
+    async with stack.running("webhooks-api", "webhooks-consume", "webhooks-dispatch",
+                             "catalog-api", "catalog-consume"):
         route = receiver.route("/catalog")
         async with httpx.AsyncClient(base_url=stack.url("webhooks-api"), timeout=30) as hooks, \
                 httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30) as catalog:
@@ -39,6 +37,3 @@ async def test_catalog_changes_arrive_as_webhooks(tmp_path_factory, receiver, wa
         assert events["product.created"]["product"]["sku"] == "HOOK-1"
         assert events["product.updated"]["product"]["name"] == "Hooked again"
         assert events["product.deleted"]["product"]["id"] == product_id
-    finally:
-        await asyncio.to_thread(stack.stop)
-        await stack.drop_everything()
