@@ -75,6 +75,8 @@ class Dispatcher:
                     for row in rows:
                         self._start(row)
                     claimed = len(rows)
+                    if self.gate is not None and claimed < free:
+                        self.gate.give_back(free - claimed)
                     if claimed == free:
                         continue  # maybe more are due: claim again once a worker is free
                 timeout = self.settings.poll_seconds

@@ -107,6 +107,11 @@ class ForegroundGate:
                 pass
         return wanted
 
+    def give_back(self, unused: int) -> None:
+        """Units ``take`` granted that found no work (a claim that found fewer due deliveries)."""
+        if self.busy:
+            self._granted += unused
+
     async def run(self) -> None:
         if not self.enabled:
             return
