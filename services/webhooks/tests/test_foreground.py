@@ -180,3 +180,5 @@ async def test_deliveries_slow_down_while_the_machine_is_busy_and_catch_up_once_
     assert 1 <= while_busy <= 24
     await wait_until(lambda: len(route.requests) == 40, timeout=30)
     assert sorted(r.json["data"]["product"]["id"] for r in route.requests) == list(range(40))
+    dispatcher_log = (yielding_stack.log_dir / "webhooks-dispatch.log").read_text()
+    assert "machine busy with other work" in dispatcher_log and "back to full speed" in dispatcher_log

@@ -75,6 +75,7 @@ class ForegroundGate:
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._busy_since = 0.0  # time.monotonic() when the machine became busy
+        self._long_spell = False  # busy for longer than busy_pause (logged)
         self._granted, self._refill_at = 0.0, 0.0  # while busy: units left this second, when it ends
         self._background: set[int] = set()
         self._scanned_at = float("-inf")
@@ -146,10 +147,20 @@ class ForegroundGate:
         self._recent.append((max(0, busy - background), total))
         self.foreground = sum(f for f, _ in self._recent) / sum(t for _, t in self._recent)
         was_busy, self.busy = self.busy, self.foreground > self.yield_above
+        now = time.monotonic()
         if self.busy and not was_busy:
-            self._busy_since = time.monotonic()
+            self._busy_since = now
             self._quiet.clear()
         elif not self.busy:
             self._quiet.set()
         if self.busy != was_busy:
             log.debug("foreground " + ("busy" if self.busy else "quiet"), foreground=round(self.foreground, 2))
+        # Short spells come and go many times a second; the ones that hold work back are worth a line.
+        if self.busy and not self._long_spell and now - self._busy_since >= self.busy_pause:
+            self._long_spell = True
+            log.info("machine busy with other work: starting at most busy_rate a second until it is quiet",
+                     busy_seconds=round(now - self._busy_since, 1), busy_rate=self.busy_rate,
+                     foreground=round(self.foreground, 2))
+        elif not self.busy and self._long_spell:
+            self._long_spell = False
+            log.info("machine quiet again: back to full speed", busy_seconds=round(now - self._busy_since, 1))
