@@ -70,9 +70,8 @@ class ForegroundGate:
         self.interval = interval
         self.rescan_seconds = rescan_seconds
         self.proc = proc
-        self.busy = False
         self.foreground = 0.0  # fraction of all CPUs the foreground used over the last two intervals
-        self._quiet = asyncio.Event()
+        self._quiet = asyncio.Event()  # set while the machine is quiet
         self._quiet.set()
         self._busy_since = 0.0  # time.monotonic() when the machine became busy
         self._long_spell = False  # busy for longer than busy_pause (logged)
@@ -80,6 +79,10 @@ class ForegroundGate:
         self._background: set[int] = set()
         self._scanned_at = float("-inf")
         self._recent: deque[tuple[int, int]] = deque(maxlen=2)  # (foreground, total) ticks per interval
+
+    @property
+    def busy(self) -> bool:
+        return not self._quiet.is_set()
 
     @property
     def enabled(self) -> bool:
@@ -146,13 +149,13 @@ class ForegroundGate:
         # moved the figure by 5 points.
         self._recent.append((max(0, busy - background), total))
         self.foreground = sum(f for f, _ in self._recent) / sum(t for _, t in self._recent)
-        was_busy, self.busy = self.busy, self.foreground > self.yield_above
+        was_busy = self.busy
         now = time.monotonic()
-        if self.busy and not was_busy:
+        if self.foreground <= self.yield_above:
+            self._quiet.set()
+        elif not was_busy:
             self._busy_since = now
             self._quiet.clear()
-        elif not self.busy:
-            self._quiet.set()
         if self.busy != was_busy:
             log.debug("foreground " + ("busy" if self.busy else "quiet"), foreground=round(self.foreground, 2))
         # Short spells come and go many times a second; the ones that hold work back are worth a line.
