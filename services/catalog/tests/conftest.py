@@ -43,6 +43,6 @@ def events(db):
     async def fetch(routing_key: str, subject: str | None = None) -> list[dict]:
         rows = await db.fetch("SELECT body FROM catalog.outbox WHERE routing_key = $1 ORDER BY seq", routing_key)
         envelopes = [orjson.loads(r["body"]) for r in rows]
-        return [e for e in envelopes if subject is None or e["subject"] == subject]
+        return [e for e in envelopes if subject is None or e.get("subject") == subject]
 
     return fetch

@@ -20,22 +20,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pikit import auth
+from pikit.bodies import BodyPolicyMiddleware
+from pikit.errors import ApiError, error_body  # noqa: F401  (ApiError: where the services import it from)
+from pikit.settings import InfraSettings
+
 log = structlog.get_logger("pikit.app")
 
 ReadyCheck = Callable[[], Awaitable[object]]
 Lifespan = Callable[[FastAPI], "AsyncIterator[None]"]
-
-
-class ApiError(Exception):
-    """An error with a status code, a stable machine code and a human message."""
-
-    def __init__(self, status: int, code: str, message: str, **details: object):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-
-
-def error_body(status: int, code: str, message: str, **details: object) -> dict:
-    return {"error": {"status": status, "code": code, "message": message, **details}}
 
 
 class CorrelationMiddleware:
@@ -72,17 +65,40 @@ def create_app(
     ready_checks: dict[str, ReadyCheck] | None = None,
     lifespan: Callable[[FastAPI], "AsyncIterator[None]"] | None = None,
     description: str = "",
+    public_paths: frozenset[str] = frozenset(),
+    form_paths: frozenset[str] = frozenset(),
 ) -> FastAPI:
+    """``public_paths``: answered without a principal, besides health and docs (signing in, say).
+    ``form_paths``: routes that take a multipart/form-data body; every other body must be JSON."""
     checks = ready_checks if ready_checks is not None else {}
-    app = FastAPI(title=title, description=description, version="1.0.0",
-                  lifespan=asynccontextmanager(lifespan) if lifespan else None)
+    public = auth.PUBLIC_PATHS | public_paths
+    key = InfraSettings().principal_signing_key
+    signer = auth.PrincipalSigner(key) if key else None
+
+    @asynccontextmanager
+    async def checked_lifespan(app: FastAPI):
+        auth.check_routes(app, public)
+        if signer is None and any(path not in public for _, path in auth.route_roles(app)):
+            raise RuntimeError("PRINCIPAL_SIGNING_KEY is not set: every request would be refused "
+                               "(make run generates one into .var/secrets)")
+        if lifespan is None:
+            yield
+        else:
+            async with asynccontextmanager(lifespan)(app):
+                yield
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=checked_lifespan)
     app.state.ready_checks = checks
 
+    # The last added runs first: correlation id, then who is asking, then what they sent.
+    app.add_middleware(BodyPolicyMiddleware, form_paths=form_paths)
+    app.add_middleware(auth.PrincipalMiddleware, signer=signer, public_paths=public)
     app.add_middleware(CorrelationMiddleware)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError):
-        return JSONResponse(error_body(exc.status, exc.code, exc.message, **exc.details), status_code=exc.status)
+        return JSONResponse(error_body(exc.status, exc.code, exc.message, **exc.details), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException):
@@ -137,7 +153,9 @@ def create_app(
     return app
 
 
-def serve(app: FastAPI, port: int, host: str = "0.0.0.0") -> None:
+def serve(app: FastAPI, port: int, host: str | None = None) -> None:
+    """Listen on ``BIND_HOST`` (127.0.0.1 by default: only the edge is reachable from elsewhere)."""
+    host = host or InfraSettings().bind_host
     # Keep-alive longer than clients keep idle connections (httpx: 5 s, uvicorn's default too):
     # with equal timeouts a client reuses a connection the server is closing, and gets a
     # ReadError (seen in the tests).

@@ -25,6 +25,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
+from pikit import context
 from pikit.acks import BulkAcker
 from pikit.events import Body, Envelope, UnknownEventType, decode, encode
 
@@ -169,6 +170,7 @@ class Bus:
             correlation_id=envelope.correlation_id, job_id=getattr(body, "job_id", None), event_type=envelope.type
         )
         delivery_attempt.set((attempt, 1 if sub.exclusive else len(sub.retry_delays_ms) + 1))
+        principal = context.principal.set(envelope.principal)  # the events it causes name the same principal
         try:
             await handler(envelope, body)
         except Exception as exc:
@@ -180,6 +182,7 @@ class Bus:
                 await self._forward(channel, f"{queue_name}.retry.{delay}", message, {"x-attempt": attempt})
             return
         finally:
+            context.principal.reset(principal)
             structlog.contextvars.unbind_contextvars("correlation_id", "job_id", "event_type")
 
     async def _dead_letter(self, channel, queue_name: str, message: AbstractIncomingMessage, attempt: int,

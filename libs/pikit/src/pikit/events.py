@@ -14,13 +14,17 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from pikit import context
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class Envelope(BaseModel):
-    """CloudEvents 1.0 attributes plus ``correlation_id``; ``data`` is the typed body."""
+    """CloudEvents 1.0 attributes plus the extensions ``correlation_id`` and ``principal`` (who
+    started the work: ``user:ops@example.com``, ``key:ci-nightly``); ``data`` is the typed body.
+    Absent attributes are left out of the JSON, never sent as null."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -32,6 +36,7 @@ class Envelope(BaseModel):
     subject: str | None = None
     datacontenttype: str = "application/json"
     correlation_id: str | None = None
+    principal: str | None = None
     data: dict[str, Any]
 
 
@@ -205,8 +210,10 @@ def new_event(
     source: str,
     subject: str | None = None,
     correlation_id: str | None = None,
+    principal: str | None = None,
 ) -> Envelope:
-    """Wrap a typed body in an envelope; the subject defaults to the job id."""
+    """Wrap a typed body in an envelope; the subject defaults to the job id, the principal to the
+    one whose request or message is being handled (``pikit.context``)."""
     if subject is None:
         subject = getattr(body, "job_id", None)
     return Envelope(
@@ -214,6 +221,7 @@ def new_event(
         type=TYPE_OF_MODEL[type(body)],
         subject=subject,
         correlation_id=correlation_id,
+        principal=principal if principal is not None else context.principal.get(),
         data=body.model_dump(mode="json"),
     )
 
@@ -221,8 +229,8 @@ def new_event(
 def encode(envelope: Envelope, data: dict[str, Any] | None = None) -> bytes:
     """Serialise; ``data`` given apart skips pydantic on large bodies already made of JSON types."""
     if data is None:
-        return orjson.dumps(envelope.model_dump(mode="json"))
-    return orjson.dumps({**envelope.model_dump(mode="json", exclude={"data"}), "data": data})
+        return orjson.dumps(envelope.model_dump(mode="json", exclude_none=True))
+    return orjson.dumps({**envelope.model_dump(mode="json", exclude={"data"}, exclude_none=True), "data": data})
 
 
 def decode(raw: bytes) -> tuple[Envelope, Body]:

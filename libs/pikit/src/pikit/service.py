@@ -27,7 +27,8 @@ Subscribe = Callable[[Bus, asyncpg.Pool | None], Awaitable[None] | None]
 
 def database_api_app(title: str, schema: str, migrations: Path, *, pool_size: int = 10,
                      description: str = "", extra_checks: dict[str, ReadyCheck] | None = None,
-                     server_settings: dict[str, str] | None = None) -> FastAPI:
+                     server_settings: dict[str, str] | None = None, public_paths: frozenset[str] = frozenset(),
+                     form_paths: frozenset[str] = frozenset()) -> FastAPI:
     infra = InfraSettings()
 
     async def lifespan(app: FastAPI):
@@ -38,7 +39,8 @@ def database_api_app(title: str, schema: str, migrations: Path, *, pool_size: in
         await app.state.pool.close()
 
     checks: dict[str, ReadyCheck] = {"postgres": lambda: app.state.pool.fetchval("SELECT 1")}
-    app = create_app(title, lifespan=lifespan, description=description, ready_checks={**checks, **(extra_checks or {})})
+    app = create_app(title, lifespan=lifespan, description=description, ready_checks={**checks, **(extra_checks or {})},
+                     public_paths=public_paths, form_paths=form_paths)
     return app
 
 

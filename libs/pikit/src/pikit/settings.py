@@ -6,7 +6,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class InfraSettings(BaseSettings):
-    """DATABASE_URL, AMQP_URL, REDIS_URL, STORAGE_DIR, BUS_NAMESPACE, LOG_LEVEL."""
+    """DATABASE_URL, AMQP_URL, REDIS_URL, STORAGE_DIR, BUS_NAMESPACE, LOG_LEVEL, BIND_HOST, PRINCIPAL_SIGNING_KEY."""
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
@@ -16,3 +16,8 @@ class InfraSettings(BaseSettings):
     storage_dir: str = ".var/storage"
     bus_namespace: str = "pi"
     log_level: str = "info"
+    #: Where every service process listens. Loopback locally: only the edge listens beyond it.
+    #: In Compose and Kubernetes, 0.0.0.0 on the private network (nothing but the edge published).
+    bind_host: str = "127.0.0.1"
+    #: The key the accounts service signs principals with and every service verifies them with.
+    principal_signing_key: str = ""

@@ -13,6 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 from catalog import domain, handlers, store
 from catalog.domain import BadRequest, Filters
 from pikit.app import ApiError
+from pikit.auth import require
 
 router = APIRouter(prefix="/products", tags=["products"])
 
@@ -77,7 +78,7 @@ def _product_response(row, status: int = 200, headers: dict | None = None) -> Re
     return _json(domain.view(row), status, {"ETag": domain.etag(row["version"]), **(headers or {})})
 
 
-@router.get("", summary="Find products: filter, sort, paginate (offset/page or cursor)",
+@router.get("", dependencies=[require("viewer")], summary="Find products: filter, sort, paginate (offset/page or cursor)",
             response_model=domain.ProductList, responses=BAD_LIST)
 async def list_products(
     request: Request,
@@ -102,7 +103,7 @@ async def list_products(
     return _json(result)
 
 
-@router.delete("", status_code=200, summary="Delete every product (needs confirm=true)",
+@router.delete("", dependencies=[require("admin")], status_code=200, summary="Delete every product (needs confirm=true)",
                response_model=domain.BulkDeleted,
                responses={400: _error("confirm=true is missing", 400, "confirmation_required",
                                       "Deleting every product needs confirm=true."), **INVALID})
@@ -114,7 +115,7 @@ async def delete_all(request: Request, confirm: Annotated[bool, Query(
     return {"deleted": count}
 
 
-@router.post("", status_code=201, summary="Create a product", response_model=domain.Product,
+@router.post("", dependencies=[require("editor")], status_code=201, summary="Create a product", response_model=domain.Product,
              responses={201: {"headers": {**ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
                         **CONFLICT, **INVALID})
 async def create_product(request: Request, body: domain.ProductIn):
@@ -122,7 +123,7 @@ async def create_product(request: Request, body: domain.ProductIn):
     return _product_response(row, 201, {"Location": f"/products/{row['id']}"})
 
 
-@router.get("/export.csv", summary="The matching products as CSV (sku,name,description,price,active)",
+@router.get("/export.csv", dependencies=[require("editor")], summary="The matching products as CSV (sku,name,description,price,active)",
             responses={200: {"description": "CSV, UTF-8, CRLF; readable by POST /imports.",
                              "content": {"text/csv": {"example": "sku,name,description,price,active\r\n"
                                                                  "KET-001,Steel kettle 1.7 l,\"Brushed steel, "
@@ -153,7 +154,7 @@ async def export_csv(request: Request, params: Annotated[ListParams, Depends(lis
                              headers={"Content-Disposition": 'attachment; filename="products.csv"'})
 
 
-@router.get("/{product_id}", summary="One product (with its ETag)", response_model=domain.Product,
+@router.get("/{product_id}", dependencies=[require("viewer")], summary="One product (with its ETag)", response_model=domain.Product,
             responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND})
 async def get_product(request: Request, product_id: ProductId):
     row = await store.get_product(request.app.state.pool, product_id)
@@ -162,7 +163,7 @@ async def get_product(request: Request, product_id: ProductId):
     return _product_response(row)
 
 
-@router.patch("/{product_id}", summary="Change some fields of a product", response_model=domain.Product,
+@router.patch("/{product_id}", dependencies=[require("editor")], summary="Change some fields of a product", response_model=domain.Product,
               responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND, **CONFLICT, **STALE, **INVALID})
 async def patch_product(
     request: Request, product_id: ProductId, body: Annotated[domain.ProductPatch, Body()],
@@ -174,7 +175,7 @@ async def patch_product(
     return _product_response(row)
 
 
-@router.delete("/{product_id}", status_code=204, summary="Delete a product (its history stays readable)",
+@router.delete("/{product_id}", dependencies=[require("editor")], status_code=204, summary="Delete a product (its history stays readable)",
                responses={**NOT_FOUND, **STALE})
 async def delete_product(
     request: Request, product_id: ProductId,
@@ -185,7 +186,7 @@ async def delete_product(
     return Response(status_code=204)
 
 
-@router.get("/{product_id}/history", summary="Every change of a product, newest first",
+@router.get("/{product_id}/history", dependencies=[require("viewer")], summary="Every change of a product, newest first",
             response_model=domain.HistoryPage, responses=NOT_FOUND)
 async def product_history(request: Request, product_id: ProductId,
                           limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -47,6 +47,7 @@ from fastapi.responses import Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from pikit.app import ApiError
+from pikit.auth import require
 from progress import domain
 from progress.fanout import ALL_JOBS, Fanout
 from progress.settings import ProgressSettings
@@ -54,7 +55,7 @@ from progress.store import ProgressStore, parse_id
 
 PAGE = 500
 
-router = APIRouter(prefix="/progress", tags=["progress"])
+router = APIRouter(prefix="/progress", tags=["progress"], dependencies=[require("viewer")])
 
 
 @dataclass

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from pikit.app import ApiError
+from pikit.auth import require
 from upload import domain, handlers, store
 from upload.intake import FileIntake, TooLarge, parse_boundary
 
@@ -111,7 +112,8 @@ async def _state(request: Request, job_id: uuid.UUID) -> dict:
                                              "is missing from the header row"}},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
-                 "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
+                 "properties": {"file": {"type": "string", "format": "binary"}}}}}}},
+             dependencies=[require("editor")])
 async def upload(request: Request, response: Response):
     settings = request.app.state.settings
     declared = int(request.headers.get("content-length") or 0)
@@ -136,7 +138,7 @@ async def upload(request: Request, response: Response):
     return domain.view(state)
 
 
-@router.get("", summary="Import jobs, newest first", response_model=ImportJobPage)
+@router.get("", summary="Import jobs, newest first", response_model=ImportJobPage, dependencies=[require("viewer")])
 async def list_imports(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                        offset: Annotated[int, Query(ge=0)] = 0,
                        status: Annotated[Literal[domain.STATUSES] | None, Query()] = None):
@@ -144,13 +146,14 @@ async def list_imports(request: Request, limit: Annotated[int, Query(ge=1, le=20
     return {"items": [domain.view(s) for s in states], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/{job_id}", summary="One import job", response_model=ImportJob, responses={404: {}})
+@router.get("/{job_id}", summary="One import job", response_model=ImportJob, responses={404: {}},
+            dependencies=[require("viewer")])
 async def get_import(request: Request, job_id: uuid.UUID):
     return domain.view(await _state(request, job_id))
 
 
 @router.get("/{job_id}/events", summary="The job's own event stream, oldest first", response_model=JobEventPage,
-            responses={404: {}})
+            responses={404: {}}, dependencies=[require("viewer")])
 async def get_events(request: Request, job_id: uuid.UUID):
     await _state(request, job_id)
     rows = await store.job_events(request.app.state.pool, str(job_id))
@@ -159,7 +162,8 @@ async def get_events(request: Request, job_id: uuid.UUID):
 
 
 @router.get("/{job_id}/errors", summary="The rows that failed validation, as CSV (row, column, value, reason)",
-            responses={200: {"content": {"text/csv": {}}}, 404: {}, 409: {"description": "Not validated yet"}})
+            responses={200: {"content": {"text/csv": {}}}, 404: {}, 409: {"description": "Not validated yet"}},
+            dependencies=[require("viewer")])
 async def get_errors(request: Request, job_id: uuid.UUID):
     state = await _state(request, job_id)
     storage = request.app.state.storage
@@ -180,14 +184,16 @@ async def get_errors(request: Request, job_id: uuid.UUID):
 
 
 @router.post("/{job_id}/cancel", status_code=202, summary="Cancel a job that has not ended",
-             response_model=ImportJob, responses={404: {}, 409: {"description": "The job has already ended"}})
+             response_model=ImportJob, responses={404: {}, 409: {"description": "The job has already ended"}},
+             dependencies=[require("editor")])
 async def cancel_import(request: Request, job_id: uuid.UUID):
     state = await handlers.cancel(request.app.state.pool, str(job_id), request.state.correlation_id)
     return domain.view(state)
 
 
 @router.post("/{job_id}/retry", status_code=202, summary="Run a failed or cancelled job again (as a new job)",
-             response_model=ImportJob, responses={404: {}, 409: {"description": "The job is not failed or cancelled"}})
+             response_model=ImportJob, responses={404: {}, 409: {"description": "The job is not failed or cancelled"}},
+             dependencies=[require("editor")])
 async def retry_import(request: Request, response: Response, job_id: uuid.UUID):
     state = await handlers.retry(request.app.state.pool, str(job_id), request.state.correlation_id)
     response.headers["Location"] = f"/imports/{state['id']}"

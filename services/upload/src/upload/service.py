@@ -27,7 +27,7 @@ def api_app() -> FastAPI:
 
     app = database_api_app("upload", store.SCHEMA, MIGRATIONS, pool_size=settings.pool_size,
                            description="Upload CSV files and follow their import jobs.",
-                           extra_checks={"storage": storage_ready})
+                           extra_checks={"storage": storage_ready}, form_paths=frozenset({"/imports"}))
     app.state.settings, app.state.storage = settings, storage
     app.include_router(api.router)
     return app

@@ -10,10 +10,13 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pikit.app import ApiError
+from pikit.auth import require
 from webhooks import domain, store
 from webhooks.sender import Refused, resolve_checked
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+# Admins only, reading included: a webhook URL often carries a credential of its own (Slack- and
+# Teams-style URLs do), and the delivery log holds what receivers answered.
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[require("admin")])
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 
