@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 export BENCH_ROWS PYTEST_ARGS
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop restart status logs test bench deps infra edge-config clean
+.PHONY: help run stop restart status logs test bench deps infra edge-config clean api-key add-user reset-password
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,15 @@ logs: ## follow the logs (.var/log/*.log); only some: make logs P="upload-api ed
 
 test: ## dashboard checks (typecheck, Vitest), then the whole test suite, browser tests included, against real PostgreSQL, RabbitMQ, Redis (PYTEST_ARGS="...")
 	@$(LOCAL)/test.sh
+
+api-key: ## print a new API key alone on one line: make api-key ROLE=admin|editor|viewer [NAME=ci-nightly]
+	@$(LOCAL)/accounts.sh create-api-key "$(ROLE)" "$(NAME)"
+
+add-user: ## create a user, print its generated password alone on one line: make add-user EMAIL=... ROLE=...
+	@$(LOCAL)/accounts.sh add-user "$(EMAIL)" "$(ROLE)"
+
+reset-password: ## give a user a new generated password (printed; to be changed at sign-in): make reset-password EMAIL=...
+	@$(LOCAL)/accounts.sh reset-password "$(EMAIL)"
 
 bench: ## the benchmarks (BENCH_ROWS=500000)
 	@$(LOCAL)/bench.sh

@@ -26,3 +26,7 @@ async def bus_namespace():
 @pytest.fixture(scope="session")
 def amqp_url() -> str:
     return AMQP_URL
+
+
+# Before any app is built: the key services verify principals with (tests sign their own).
+import tests.support.auth  # noqa: E402,F401

@@ -15,6 +15,34 @@ export STORAGE_DIR="${STORAGE_DIR:-$PI_VAR/storage}"
 export BUS_NAMESPACE="${BUS_NAMESPACE:-pi}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 export PI_EDGE_PORT="${PI_EDGE_PORT:-8080}"
+# The edge is the only program listening beyond loopback (every service binds BIND_HOST).
+export PI_EDGE_ADDRESS="${PI_EDGE_ADDRESS:-0.0.0.0}"
+export BIND_HOST="${BIND_HOST:-127.0.0.1}"
+# Where people reach the dashboard. The edge answers only for its host name (and loopback's),
+# and browsers' state-changing requests must come from it. ALLOWED_HOSTS adds more names.
+export PUBLIC_ORIGIN="${PUBLIC_ORIGIN:-http://localhost:$PI_EDGE_PORT}"
+pi_public_host="${PUBLIC_ORIGIN#*://}"; pi_public_host="${pi_public_host%%/*}"
+if [[ "$pi_public_host" == \[* ]]; then pi_public_host="${pi_public_host%%]*}]"; else pi_public_host="${pi_public_host%%:*}"; fi
+export PI_ALLOWED_HOSTS="${PI_ALLOWED_HOSTS:-localhost 127.0.0.1 [::1] $pi_public_host ${ALLOWED_HOSTS//,/ }}"
+
+# A secret the programs need: from the environment, else .var/secrets/<NAME>, made once (mode 600)
+# by the command that follows; exported either way.  pi_secret NAME COMMAND...
+pi_secret() {
+  local name="$1" file="$PI_VAR/secrets/$1"
+  shift
+  if [ -n "${!name:-}" ]; then export "${name?}"; return 0; fi
+  if [ ! -s "$file" ]; then
+    mkdir -p "$PI_VAR/secrets" && chmod 700 "$PI_VAR/secrets"
+    (umask 077 && "$@" > "$file.tmp" && mv "$file.tmp" "$file")
+  fi
+  export "$name=$(cat "$file")"
+}
+pi_secrets() {
+  # Signs the principal the edge passes to the services (accounts signs, every service verifies).
+  pi_secret PRINCIPAL_SIGNING_KEY python3 -c 'import secrets; print(secrets.token_urlsafe(48))'
+  # Encrypts webhook signing secrets at rest (Fernet keys, newest first; docs/security.md: rotation).
+  pi_secret WEBHOOKS_SECRET_KEYS python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'
+}
 
 if [ -t 2 ]; then
   log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

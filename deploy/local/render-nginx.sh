@@ -37,11 +37,14 @@ render() {  # render TEMPLATE OUTPUT  (writes atomically)
     -e "s|@PI_NGINX_USER@|$(esc "$nginx_user")|g" \
     -e "s|@PI_NGINX_MIME@|$(esc "$mime")|g" \
     -e "s|\${PI_EDGE_PORT}|$(esc "$PI_EDGE_PORT")|g" \
+    -e "s|\${PI_EDGE_LISTEN}|$(esc "$PI_EDGE_ADDRESS:$PI_EDGE_PORT")|g" \
+    -e "s|\${PI_ALLOWED_HOSTS}|$(esc "$PI_ALLOWED_HOSTS")|g" \
     -e "s|\${PI_WEB_ROOT}|$(esc "$web_root")|g" \
     -e "s|\${PI_UPLOAD_UPSTREAM}|127.0.0.1:8001|g" \
     -e "s|\${PI_CATALOG_UPSTREAM}|127.0.0.1:8002|g" \
     -e "s|\${PI_PROGRESS_UPSTREAM}|127.0.0.1:8003|g" \
     -e "s|\${PI_WEBHOOKS_UPSTREAM}|127.0.0.1:8004|g" \
+    -e "s|\${PI_ACCOUNTS_UPSTREAM}|127.0.0.1:8006|g" \
     "$1" > "$2.tmp"
   if grep -n -E '@PI_[A-Z_]+@|\$\{PI_[A-Z_]+\}' "$2.tmp" >&2; then
     die "unfilled placeholder in $2 (above)"

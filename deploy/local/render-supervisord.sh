@@ -22,9 +22,10 @@ word() { local v="${1//\\/\\\\}"; v="${v//\"/\\\"}"; printf '"%s"' "$(pct "$v")"
 # Environment for every program: the runtime settings, plus any service-specific setting
 # (UPLOAD_*, CATALOG_*, ...) present in this shell.
 env_line="PYTHONUNBUFFERED=\"1\""
-names=(DATABASE_URL AMQP_URL REDIS_URL STORAGE_DIR BUS_NAMESPACE LOG_LEVEL)
+names=(DATABASE_URL AMQP_URL REDIS_URL STORAGE_DIR BUS_NAMESPACE LOG_LEVEL BIND_HOST PUBLIC_ORIGIN
+       PRINCIPAL_SIGNING_KEY)
 while IFS= read -r name; do names+=("$name"); done < <(
-  compgen -e | grep -E '^(PIKIT|UPLOAD|IMPORT_WORKER|CATALOG|PROGRESS|WEBHOOKS)_' | sort || true)
+  compgen -e | grep -E '^(PIKIT|UPLOAD|IMPORT_WORKER|CATALOG|PROGRESS|WEBHOOKS|ACCOUNTS)_' | sort || true)
 for name in "${names[@]}"; do
   env_line+=",$name=\"$(envval "${!name}")\""
 done
@@ -43,6 +44,7 @@ module_installed() {
 
 var="$PI_VAR"
 conf="$PI_SUPERVISOR_CONF.tmp"
+umask 077   # the programs' environment holds secrets (PRINCIPAL_SIGNING_KEY, WEBHOOKS_SECRET_KEYS)
 health="$PI_VAR/run/health-urls.tmp"
 : > "$health"
 

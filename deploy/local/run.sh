@@ -12,22 +12,34 @@ print_urls() {  # print_urls HOW WEBHOOKS(0|1)
   cat <<TXT
 
 Product Importer is running ($1).
-  Dashboard and API      http://localhost:$PI_EDGE_PORT
+  Dashboard and API      $PUBLIC_ORIGIN   (the edge listens on $PI_EDGE_ADDRESS:$PI_EDGE_PORT; everything else on loopback)
     imports (upload)     http://localhost:$PI_EDGE_PORT/api/imports
     products             http://localhost:$PI_EDGE_PORT/api/products
     progress (SSE)       http://localhost:$PI_EDGE_PORT/api/progress/imports/{job_id}
 TXT
   [ "$2" -eq 1 ] && echo "    webhooks             http://localhost:$PI_EDGE_PORT/api/webhooks"
   cat <<TXT
-  API docs (OpenAPI)
-    upload               http://localhost:8001/docs
-    catalog              http://localhost:8002/docs
-    progress             http://localhost:8003/docs
+  API docs (OpenAPI; on this machine only, each service's own port)
+    upload               http://127.0.0.1:8001/docs
+    catalog              http://127.0.0.1:8002/docs
+    progress             http://127.0.0.1:8003/docs
 TXT
-  [ "$2" -eq 1 ] && echo "    webhooks             http://localhost:8004/docs"
+  [ "$2" -eq 1 ] && echo "    webhooks             http://127.0.0.1:8004/docs"
   cat <<TXT
+    accounts             http://127.0.0.1:8006/docs
+  Every /api request needs a signed-in session or an API key:
+    make api-key ROLE=admin|editor|viewer [NAME=...]   prints a new key (Authorization: Bearer <key>)
+    make add-user EMAIL=... ROLE=...                   creates a user, prints its password
   make status | make logs | make stop
 TXT
+}
+
+# First start: an admin to sign in with, its generated password printed this once.
+first_admin() {  # first_admin PYTHON-COMMAND...
+  local text
+  text="$("$@" -m accounts first-admin --url "$PUBLIC_ORIGIN")" || die "could not create the first admin"
+  [ -n "$text" ] && printf '\n%s\n' "$text"
+  return 0
 }
 
 # ---------------------------------------------------------------- Docker Compose
@@ -48,6 +60,7 @@ if use_docker; then
   webhooks=0
   $compose ps --services 2>/dev/null | grep -qx webhooks-api && webhooks=1
   print_urls "Docker Compose" "$webhooks"
+  first_admin $compose exec -T accounts-api python
   exit 0
 fi
 
@@ -57,6 +70,7 @@ fi
 "$PI_UV" run --frozen --no-sync python "$PI_LOCAL/ensure_db.py" "$DATABASE_URL"
 mkdir -p "$STORAGE_DIR" "$PI_VAR/log" "$PI_VAR/run"
 "$PI_LOCAL/ensure-frontend.sh" build   # frontend/dist, which the edge serves at /
+pi_secrets
 "$PI_LOCAL/render-nginx.sh"
 "$PI_LOCAL/render-supervisord.sh"
 
@@ -85,3 +99,4 @@ fi
 webhooks=0
 grep -q '^webhooks-api ' "$PI_VAR/run/health-urls" && webhooks=1
 print_urls "local processes under supervisord" "$webhooks"
+first_admin "$PI_UV" run --frozen --no-sync python

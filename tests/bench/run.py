@@ -481,9 +481,9 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
                     for name in ("upload", "catalog", "progress", "webhooks")}
         edge = Edge(BENCH_DIR / "edge", upstream)
         await asyncio.to_thread(edge.start)
-        out["edge"] = {"url": edge.url, "config": edge.config}
+        out["edge"] = {"url": edge.url}
         say(f"  stack up in {time.perf_counter() - started:.1f} s ({', '.join(stack.procs)}); "
-            f"edge {edge.url} ({edge.config})")
+            f"edge {edge.url}")
         sampler.phase = "idle"
         await asyncio.sleep(1.0)
         async with httpx.AsyncClient(base_url=edge.url, timeout=httpx.Timeout(600, connect=10)) as client:

@@ -70,12 +70,7 @@ async def dashboard(tmp_path_factory):
         output, _ = build.communicate(timeout=600)
         if build.returncode != 0 or not (FRONTEND / "dist/index.html").exists():
             pytest.fail(f"the dashboard did not build (deploy/local/ensure-frontend.sh build):\n{output}")
-        edge = Edge(root / "edge", {
-            "upload": f"127.0.0.1:{stack.ports['upload-api']}",
-            "catalog": f"127.0.0.1:{stack.ports['catalog-api']}",
-            "progress": f"127.0.0.1:{stack.ports['progress-api']}",
-            "webhooks": f"127.0.0.1:{stack.ports['webhooks-api']}",
-        }, web_root=FRONTEND / "dist", fallback=False)
+        edge = Edge.for_stack(root / "edge", stack, web_root=FRONTEND / "dist")
         edge.start()
         print(f"\nsetup: services ready in {stack_ready - started:.1f}s, dashboard built and edge up "
               f"{time.monotonic() - stack_ready:.1f}s later")

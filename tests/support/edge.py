@@ -2,11 +2,10 @@
 
 Renders the project's own templates (``deploy/local/nginx.conf.template`` for the
 main file, ``deploy/nginx/edge.conf.template`` for the routes) with the stack's
-ports, the way ``deploy/local/render-nginx.sh`` does for ``make run``. Used by the
-benchmark (tests/bench) and the dashboard's browser tests (tests/e2e/test_dashboard.py,
-which serve the built ``frontend/dist``). For the benchmark only (``fallback=True``): if
-the templates are missing or nginx refuses the result, falls back to ``MINIMAL`` below,
-which has just the routes the benchmark needs.
+ports, the way ``deploy/local/render-nginx.sh`` does for ``make run``: the same routes and the
+same authentication of every /api request. Used by the benchmark (tests/bench), the access
+tests (tests/e2e/test_access.py) and the dashboard's browser tests (tests/e2e/test_dashboard.py,
+which serve the built ``frontend/dist``).
 """
 
 from __future__ import annotations
@@ -31,40 +30,6 @@ EDGE_TEMPLATE = ROOT / "deploy/nginx/edge.conf.template"
 PLACEHOLDER_ROOT = ROOT / "deploy/nginx/placeholder"
 PLACEHOLDER = re.compile(r"@PI_[A-Z_]+@|\$\{PI_[A-Z_]+\}")  # as deploy/local/render-nginx.sh checks
 
-MINIMAL = """\
-worker_processes 2;
-daemon off;
-pid {var}/run/nginx.pid;
-error_log stderr warn;
-events {{ worker_connections 1024; }}
-http {{
-    client_body_temp_path {var}/nginx/tmp/client_body;
-    proxy_temp_path       {var}/nginx/tmp/proxy;
-    access_log {var}/log/edge-access.log;
-    server {{
-        listen {port};
-        client_max_body_size 0;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_read_timeout 1h;
-        location = /healthz {{ return 200 "ok\\n"; }}
-        location /api/imports {{
-            proxy_request_buffering off;
-            proxy_pass http://{upload}/imports;
-        }}
-        location /api/progress {{
-            proxy_buffering off;
-            proxy_cache off;
-            proxy_pass http://{progress}/progress;
-        }}
-        location /api/products {{
-            proxy_pass http://{catalog}/products;
-        }}
-    }}
-}}
-"""
-
-
 def nginx_binary() -> str:
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if not found:
@@ -73,19 +38,15 @@ def nginx_binary() -> str:
 
 
 class Edge:
-    def __init__(self, directory: Path, upstreams: dict[str, str], *, web_root: Path = PLACEHOLDER_ROOT,
-                 fallback: bool = True):
-        """``upstreams``: host:port of upload, catalog, progress (and webhooks, optional).
-        ``web_root``: what ``/`` serves (the placeholder page, or a built ``frontend/dist``).
-        ``fallback``: use ``MINIMAL`` when the project's templates do not work, instead of failing."""
+    def __init__(self, directory: Path, upstreams: dict[str, str], *, web_root: Path = PLACEHOLDER_ROOT):
+        """``upstreams``: host:port of accounts, upload, catalog, progress (and webhooks, optional).
+        ``web_root``: what ``/`` serves (the placeholder page, or a built ``frontend/dist``)."""
         self.dir = directory
         self.upstreams = upstreams
         self.web_root = web_root
-        self.fallback = fallback
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
-        self.config = "none"
         self.nginx = nginx_binary()
 
     # ------------------------------------------------------------------ config
@@ -99,6 +60,8 @@ class Edge:
         return {
             "@PI_VAR@": str(self.dir), "@PI_NGINX_USER@": user, "@PI_NGINX_MIME@": mime,
             "${PI_EDGE_PORT}": str(self.port), "${PI_WEB_ROOT}": str(self.web_root),
+            "${PI_EDGE_LISTEN}": f"127.0.0.1:{self.port}", "${PI_ALLOWED_HOSTS}": "localhost 127.0.0.1",
+            "${PI_ACCOUNTS_UPSTREAM}": self.upstreams["accounts"],
             "${PI_UPLOAD_UPSTREAM}": self.upstreams["upload"],
             "${PI_CATALOG_UPSTREAM}": self.upstreams["catalog"],
             "${PI_PROGRESS_UPSTREAM}": self.upstreams["progress"],
@@ -124,27 +87,19 @@ class Edge:
         for sub in ("nginx/tmp", "log", "run"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         conf = self.dir / "nginx/nginx.conf"
-        problem = None
-        if MAIN_TEMPLATE.exists() and EDGE_TEMPLATE.exists():
-            try:
-                self._render(EDGE_TEMPLATE, self.dir / "nginx/edge.conf")
-                self._render(MAIN_TEMPLATE, conf)
-                problem = self._check(conf)
-                if problem is None:
-                    self.config = "deploy templates"
-                    return conf
-            except (OSError, ValueError) as exc:
-                problem = str(exc)
-        else:
-            problem = "templates missing"
-        if not self.fallback:
-            raise RuntimeError(f"the project's nginx templates do not work: {problem}")
-        conf.write_text(MINIMAL.format(var=self.dir, port=self.port, **self.upstreams))
-        second = self._check(conf)
-        if second is not None:
-            raise RuntimeError(f"nginx rejects both configs: templates: {problem}; minimal: {second}")
-        self.config = f"tests/bench minimal config (templates: {problem})"
+        self._render(EDGE_TEMPLATE, self.dir / "nginx/edge.conf")
+        self._render(MAIN_TEMPLATE, conf)
+        if (problem := self._check(conf)) is not None:
+            raise RuntimeError(f"nginx rejects the project's edge config: {problem}")
         return conf
+
+    @staticmethod
+    def for_stack(directory: Path, stack, **kwargs) -> "Edge":
+        """An edge in front of a ``tests.support.stack.Stack`` (its API programs)."""
+        upstreams = {name: f"127.0.0.1:{stack.ports[f'{name}-api']}"
+                     for name in ("accounts", "upload", "catalog", "progress", "webhooks")
+                     if f"{name}-api" in stack.ports}
+        return Edge(directory, upstreams, **kwargs)
 
     # ------------------------------------------------------------------ process
 

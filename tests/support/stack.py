@@ -29,6 +29,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # (name, module, args, port env var, port kind)
 PROGRAMS = {
+    "accounts-api": ("accounts", ["api"], "ACCOUNTS_PORT"),
+    "accounts-consume": ("accounts", ["consume"], "ACCOUNTS_HEALTH_PORT"),
     "upload-api": ("upload", ["api"], "UPLOAD_PORT"),
     "upload-consume": ("upload", ["consume"], "UPLOAD_HEALTH_PORT"),
     "import-worker": ("import_worker", ["consume"], "IMPORT_WORKER_HEALTH_PORT"),
@@ -109,7 +111,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("UPLOAD_", "CATALOG_", "PROGRESS_", "WEBHOOKS_"))}
+               if not k.startswith(("UPLOAD_", "CATALOG_", "PROGRESS_", "WEBHOOKS_", "ACCOUNTS_"))}
         env.update(DATABASE_URL=self.database_url, AMQP_URL=AMQP_URL, REDIS_URL=REDIS_URL,
                    STORAGE_DIR=str(self.storage_dir), BUS_NAMESPACE=self.namespace, LOG_LEVEL="info")
         for name, (_, _, port_var) in PROGRAMS.items():
@@ -172,6 +174,23 @@ class Stack:
                 proc.kill()
         self.procs.clear()
 
+    def api_key(self, role: str = "admin", name: str | None = None) -> str:
+        """A new API key of this stack (the accounts command line, as `make api-key` runs it)."""
+        args = ["create-api-key", "--role", role, *(["--name", name] if name else [])]
+        done = subprocess.run([sys.executable, "-m", "accounts", *args], env=self.env(), capture_output=True,
+                              text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"create-api-key failed: {done.stderr}")
+        return done.stdout.strip()
+
+    def add_user(self, email: str, role: str) -> str:
+        """A new user of this stack; its generated password (to be changed at the first sign-in)."""
+        done = subprocess.run([sys.executable, "-m", "accounts", "add-user", "--email", email, "--role", role],
+                              env=self.env(), capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"add-user failed: {done.stderr}")
+        return done.stdout.strip()
+
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.log_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
@@ -193,7 +212,7 @@ class Stack:
             await client.aclose()
 
 
-QUEUES = ["upload.jobs", "import-worker.jobs", "catalog.batches", "catalog.jobs", "progress.updates",
+QUEUES = ["accounts.audit", "upload.jobs", "import-worker.jobs", "catalog.batches", "catalog.jobs", "progress.updates",
           "webhooks.events"]
 
 

@@ -180,6 +180,66 @@ class ProductsBulkDeleted(Body):
     count: int
 
 
+# --- accounts -------------------------------------------------------------
+
+AccountRole = Literal["viewer", "editor", "admin"]
+
+
+class UserCreated(Body):
+    user_id: str
+    email: str
+    role: AccountRole
+
+
+class UserUpdated(Body):
+    user_id: str
+    email: str
+    changes: dict[str, Any]  # field -> {"old": ..., "new": ...} (role, disabled)
+
+
+class UserPasswordReset(Body):
+    user_id: str
+    email: str
+
+
+class ApiKeyCreated(Body):
+    key_id: str
+    name: str
+    role: AccountRole
+    prefix: str  # the key's first characters, to recognise it by; never the key
+
+
+class ApiKeyRevoked(Body):
+    key_id: str
+    name: str
+    role: AccountRole
+
+
+# --- webhooks (for the audit log; no webhook is sent about webhooks) --------
+
+
+class WebhookEndpointEvent(Body):
+    endpoint_id: str
+    url: str  # without credentials or query values (a URL can carry a token)
+
+
+class WebhookCreated(WebhookEndpointEvent):
+    events: list[str]
+    enabled: bool
+
+
+class WebhookUpdated(WebhookEndpointEvent):
+    changes: dict[str, Any]  # field -> {"old": ..., "new": ...}
+
+
+class WebhookDeleted(WebhookEndpointEvent):
+    pass
+
+
+class WebhookSecretRotated(WebhookEndpointEvent):
+    pass
+
+
 EVENT_TYPES: dict[str, type[Body]] = {
     "import.requested": ImportRequested,
     "import.cancel_requested": ImportCancelRequested,
@@ -195,6 +255,15 @@ EVENT_TYPES: dict[str, type[Body]] = {
     "product.updated": ProductUpdated,
     "product.deleted": ProductDeleted,
     "products.bulk_deleted": ProductsBulkDeleted,
+    "user.created": UserCreated,
+    "user.updated": UserUpdated,
+    "user.password_reset": UserPasswordReset,
+    "api_key.created": ApiKeyCreated,
+    "api_key.revoked": ApiKeyRevoked,
+    "webhook.created": WebhookCreated,
+    "webhook.updated": WebhookUpdated,
+    "webhook.deleted": WebhookDeleted,
+    "webhook.secret_rotated": WebhookSecretRotated,
 }
 
 TYPE_OF_MODEL: dict[type[Body], str] = {model: name for name, model in EVENT_TYPES.items()}

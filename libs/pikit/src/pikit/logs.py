@@ -8,7 +8,8 @@ import sys
 import structlog
 
 
-def configure_logging(service: str, level: str = "info") -> None:
+def configure_logging(service: str, level: str = "info", stream=None) -> None:
+    stream = stream or sys.stdout
     processors = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -19,13 +20,13 @@ def configure_logging(service: str, level: str = "info") -> None:
         processors=[*processors, structlog.processors.EventRenamer("message"),
                     structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
     # Libraries (uvicorn, aio-pika, asyncpg) log through stdlib: render them as JSON too.
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.EventRenamer("message"), structlog.processors.JSONRenderer()],

@@ -21,3 +21,6 @@ class InfraSettings(BaseSettings):
     bind_host: str = "127.0.0.1"
     #: The key the accounts service signs principals with and every service verifies them with.
     principal_signing_key: str = ""
+    #: Where people reach the dashboard (scheme://host[:port]). Browsers' state-changing requests
+    #: must come from it or from the host they were sent to; https makes the session cookie Secure.
+    public_origin: str = "http://localhost:8080"
