@@ -68,6 +68,11 @@ async def list_params(
     return ListParams(filters, sort, order)
 
 
+def _actor(request: Request) -> str:
+    """Who the history names: user:ops@example.com, key:ci-nightly."""
+    return request.state.principal.ref
+
+
 def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     """JSON without FastAPI's re-validation against the response model (the handlers build
     exactly that shape; the model documents it)."""
@@ -111,7 +116,7 @@ async def delete_all(request: Request, confirm: Annotated[bool, Query(
         description="Must be true: this deletes the whole catalog.")] = False):
     if not confirm:
         raise ApiError(400, "confirmation_required", "Deleting every product needs confirm=true.")
-    count = await handlers.delete_all(request.app.state.pool, request.state.correlation_id)
+    count = await handlers.delete_all(request.app.state.pool, _actor(request), request.state.correlation_id)
     return {"deleted": count}
 
 
@@ -119,7 +124,7 @@ async def delete_all(request: Request, confirm: Annotated[bool, Query(
              responses={201: {"headers": {**ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
                         **CONFLICT, **INVALID})
 async def create_product(request: Request, body: domain.ProductIn):
-    row = await handlers.create(request.app.state.pool, body, request.state.correlation_id)
+    row = await handlers.create(request.app.state.pool, body, _actor(request), request.state.correlation_id)
     return _product_response(row, 201, {"Location": f"/products/{row['id']}"})
 
 
@@ -171,7 +176,7 @@ async def patch_product(
                                                        'changed since.')] = None,
 ):
     row = await handlers.update(request.app.state.pool, product_id, body, domain.if_match_versions(if_match),
-                                request.state.correlation_id)
+                                _actor(request), request.state.correlation_id)
     return _product_response(row)
 
 
@@ -182,7 +187,7 @@ async def delete_product(
     if_match: Annotated[str | None, Header(description="Optional: delete only this version.")] = None,
 ):
     await handlers.delete(request.app.state.pool, product_id, domain.if_match_versions(if_match),
-                          request.state.correlation_id)
+                          _actor(request), request.state.correlation_id)
     return Response(status_code=204)
 
 

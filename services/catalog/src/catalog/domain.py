@@ -176,7 +176,7 @@ class HistoryEntry(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 7, "product_id": 42, "sku": "KET-001", "action": "updated",
         "changes": {"price": {"old": 39.9, "new": 34.9}}, "source": "api", "job_id": None, "row_no": None,
-        "at": "2026-11-23T10:05:00.654321+00:00"}]})
+        "actor": "user:ops@example.com", "at": "2026-11-23T10:05:00.654321+00:00"}]})
 
     id: int
     product_id: int
@@ -187,6 +187,8 @@ class HistoryEntry(BaseModel):
     source: Literal["import", "api"]
     job_id: str | None = Field(description="The import job, when source is import.")
     row_no: int | None = Field(description="The row of the file (header = row 1), when source is import.")
+    actor: str | None = Field(None, description="Who: user:ops@example.com or key:ci-nightly (for an import, who "
+                                                "started it); null for changes made before identities existed.")
     at: datetime
 
 

@@ -50,7 +50,7 @@ class CatalogHandlers:
                 done = ImportBatchDone(job_id=cmd.job_id, batch_no=cmd.batch_no, rows=0, inserted=0, updated=0,
                                        skipped=True)
             else:
-                result = await store.apply_rows(conn, cmd.job_id, cmd.columns, cmd.rows)
+                result = await store.apply_rows(conn, cmd.job_id, cmd.columns, cmd.rows, envelope.principal)
                 await store.record_batch(conn, cmd.job_id, cmd.batch_no, result)
                 done = ImportBatchDone(
                     job_id=cmd.job_id, batch_no=cmd.batch_no, rows=result.rows,
@@ -154,10 +154,11 @@ async def list_products(pool: asyncpg.Pool, filters: domain.Filters, sort: str, 
             "limit": limit, "next_cursor": next_cursor}
 
 
-async def create(pool: asyncpg.Pool, body: domain.ProductIn, correlation_id: str | None) -> asyncpg.Record:
+async def create(pool: asyncpg.Pool, body: domain.ProductIn, actor: str, correlation_id: str | None) -> asyncpg.Record:
     try:
         async with pool.acquire() as conn, conn.transaction():
-            row = await store.insert_product(conn, body.sku, body.name, body.description, body.price, body.active)
+            row = await store.insert_product(conn, body.sku, body.name, body.description, body.price, body.active,
+                                             actor)
             await search.mark_pending(conn, [row["id"]])
             await _emit(conn, ProductCreated(product=_event_product(row)), row["id"], correlation_id)
     except asyncpg.UniqueViolationError:
@@ -179,14 +180,14 @@ async def _lock_current(conn, product_id: int, versions: set[int] | None) -> asy
 
 
 async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch, versions: set[int] | None,
-                 correlation_id: str | None) -> asyncpg.Record:
+                 actor: str, correlation_id: str | None) -> asyncpg.Record:
     try:
         async with pool.acquire() as conn, conn.transaction():
             old = await _lock_current(conn, product_id, versions)
             values = {f: old[f] for f in domain.FIELDS} | patch.changes()
             if not domain.diff(old, values):
                 return old  # nothing changes: no new version, no history, no event
-            row = await store.update_product(conn, product_id, values)
+            row = await store.update_product(conn, product_id, values, actor)
             await search.mark_pending(conn, [product_id])
             await _emit(conn, ProductUpdated(product=_event_product(row), changes=domain.diff(old, row)),
                         product_id, correlation_id)
@@ -196,18 +197,19 @@ async def update(pool: asyncpg.Pool, product_id: int, patch: domain.ProductPatch
     return row
 
 
-async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None, correlation_id: str | None) -> None:
+async def delete(pool: asyncpg.Pool, product_id: int, versions: set[int] | None, actor: str,
+                 correlation_id: str | None) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await _lock_current(conn, product_id, versions)
-        row = await store.delete_product(conn, product_id)
+        row = await store.delete_product(conn, product_id, actor)
         await search.mark_pending(conn, [product_id])  # the indexer drops its document
         await _emit(conn, ProductDeleted(product=_event_product(row)), product_id, correlation_id)
     await store.note_writes(pool)
 
 
-async def delete_all(pool: asyncpg.Pool, correlation_id: str | None) -> int:
+async def delete_all(pool: asyncpg.Pool, actor: str, correlation_id: str | None) -> int:
     async with pool.acquire() as conn, conn.transaction():
-        count = await store.delete_all_products(conn)
+        count = await store.delete_all_products(conn, actor)
         await search.clear(conn)
         await _emit(conn, ProductsBulkDeleted(count=count), None, correlation_id)
     await store.note_writes(pool)

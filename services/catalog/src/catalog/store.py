@@ -64,7 +64,7 @@ changed AS (
 up AS (SELECT * FROM created UNION ALL SELECT * FROM changed),
 pending AS ({pending}),
 history AS (
-    INSERT INTO product_history (product_id, sku, action, changes, source, job_id, row_no)
+    INSERT INTO product_history (product_id, sku, action, changes, source, job_id, row_no, actor)
     SELECT u.id, u.sku,
            CASE WHEN u.inserted THEN 'created' ELSE 'updated' END,
            -- to_jsonb of a row: the same object as jsonb_build_object of its columns, ~20 % cheaper
@@ -81,7 +81,7 @@ history AS (
                     'active', CASE WHEN m.active IS DISTINCT FROM m.old_active
                            THEN jsonb_build_object('old', m.old_active, 'new', m.active) END))
            END,
-           'import', $1::uuid, m.row_no
+           'import', $1::uuid, m.row_no, $2::text
     FROM up u JOIN merged m USING (key)
     CROSS JOIN LATERAL (SELECT m.sku, m.name, m.description, m.price, m.active) v
 )
@@ -165,14 +165,15 @@ async def mark_cancelled(conn: asyncpg.Connection, job_id: str) -> None:
     await conn.execute("INSERT INTO cancelled_jobs (job_id) VALUES ($1) ON CONFLICT DO NOTHING", job_id)
 
 
-async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], rows: list[BatchRow]) -> BatchResult:
+async def apply_rows(conn: asyncpg.Connection, job_id: str, columns: list[str], rows: list[BatchRow],
+                     actor: str | None = None) -> BatchResult:
     """COPY the rows into a temporary table and merge them into products with their history."""
     await conn.execute(_BATCH_TABLE)
     await conn.copy_records_to_table(
         "batch_rows", records=rows, columns=["row_no", "sku", "name", "description", "price", "active"]
     )
     present = frozenset(c for c in columns if c in _KEEPABLE)
-    return BatchResult(rows=len(rows), **dict(await conn.fetchrow(_UPSERT_SQL[present], job_id)))
+    return BatchResult(rows=len(rows), **dict(await conn.fetchrow(_UPSERT_SQL[present], job_id, actor)))
 
 
 async def record_batch(conn: asyncpg.Connection, job_id: str, batch_no: int, result: BatchResult | None) -> None:
@@ -210,20 +211,21 @@ async def sku_owner(conn, sku: str) -> int | None:
     return await conn.fetchval("SELECT id FROM products WHERE lower(sku) = lower($1)", sku)
 
 
-async def insert_product(conn, sku: str, name: str, description: str | None, price, active: bool) -> asyncpg.Record:
+async def insert_product(conn, sku: str, name: str, description: str | None, price, active: bool,
+                         actor: str | None) -> asyncpg.Record:
     """Insert with its 'created' history row; UniqueViolationError when the SKU exists in any case."""
     return await conn.fetchrow(f"""
         WITH p AS (
             INSERT INTO products (sku, name, description, price, active) VALUES ($1, $2, $3, $4, $5)
             RETURNING {PRODUCT_COLUMNS}
         ), h AS (
-            INSERT INTO product_history (product_id, sku, action, changes, source)
-            SELECT id, sku, 'created', {_VALUES_JSON.format(p='')}, 'api' FROM p
+            INSERT INTO product_history (product_id, sku, action, changes, source, actor)
+            SELECT id, sku, 'created', {_VALUES_JSON.format(p='')}, 'api', $6 FROM p
         )
-        SELECT * FROM p""", sku, name, description, price, active)
+        SELECT * FROM p""", sku, name, description, price, active, actor)
 
 
-async def update_product(conn, product_id: int, values: dict) -> asyncpg.Record:
+async def update_product(conn, product_id: int, values: dict, actor: str | None) -> asyncpg.Record:
     """Write every field of ``values`` (the row is locked by the caller) with an 'updated' history row."""
     return await conn.fetchrow(f"""
         WITH o AS (SELECT sku, name, description, price, active FROM products WHERE id = $1),
@@ -232,24 +234,24 @@ async def update_product(conn, product_id: int, values: dict) -> asyncpg.Record:
                                 updated_at = now(), version = version + 1
             WHERE id = $1 RETURNING {PRODUCT_COLUMNS}
         ), h AS (
-            INSERT INTO product_history (product_id, sku, action, changes, source)
-            SELECT n.id, n.sku, 'updated', {_CHANGES_JSON}, 'api' FROM n, o
+            INSERT INTO product_history (product_id, sku, action, changes, source, actor)
+            SELECT n.id, n.sku, 'updated', {_CHANGES_JSON}, 'api', $7 FROM n, o
         )
         SELECT * FROM n""", product_id, values["sku"], values["name"], values["description"], values["price"],
-        values["active"])
+        values["active"], actor)
 
 
-async def delete_product(conn, product_id: int) -> asyncpg.Record | None:
+async def delete_product(conn, product_id: int, actor: str | None) -> asyncpg.Record | None:
     return await conn.fetchrow(f"""
         WITH d AS (DELETE FROM products WHERE id = $1 RETURNING {PRODUCT_COLUMNS}),
         h AS (
-            INSERT INTO product_history (product_id, sku, action, changes, source)
-            SELECT id, sku, 'deleted', {_VALUES_JSON.format(p='')}, 'api' FROM d
+            INSERT INTO product_history (product_id, sku, action, changes, source, actor)
+            SELECT id, sku, 'deleted', {_VALUES_JSON.format(p='')}, 'api', $2 FROM d
         )
-        SELECT * FROM d""", product_id)
+        SELECT * FROM d""", product_id, actor)
 
 
-async def delete_all_products(conn) -> int:
+async def delete_all_products(conn, actor: str | None) -> int:
     """Delete every product, in the caller's transaction; returns how many there were.
 
     ``LOCK ... EXCLUSIVE`` conflicts with the row locks a batch apply takes, so a batch in
@@ -259,8 +261,8 @@ async def delete_all_products(conn) -> int:
     await conn.execute("LOCK TABLE products IN EXCLUSIVE MODE")
     count = await conn.fetchval("SELECT count(*) FROM products")
     await conn.execute("""
-        INSERT INTO product_history (product_id, sku, action, changes, source)
-        SELECT id, sku, 'deleted', '{"bulk_delete": true}'::jsonb, 'api' FROM products""")
+        INSERT INTO product_history (product_id, sku, action, changes, source, actor)
+        SELECT id, sku, 'deleted', '{"bulk_delete": true}'::jsonb, 'api', $1 FROM products""", actor)
     await conn.execute("TRUNCATE products")
     return count
 
@@ -373,6 +375,6 @@ async def export_cursor(conn, where: str, args: list, order: str):
 
 async def history(conn, product_id: int, limit: int, offset: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT id, product_id, sku, action, changes, source, job_id::text AS job_id, row_no, at "
+        "SELECT id, product_id, sku, action, changes, source, job_id::text AS job_id, row_no, actor, at "
         "FROM product_history WHERE product_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
         product_id, limit, offset)

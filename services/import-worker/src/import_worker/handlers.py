@@ -14,6 +14,7 @@ import structlog
 
 from import_worker.pipeline import Cancelled, Progress, Spool, Validation, batches, validate
 from import_worker.settings import WorkerSettings
+from pikit import context
 from pikit.bus import Bus, delivery_attempt
 from pikit.csvformat import CsvFormatError, KNOWN_COLUMNS
 from pikit.events import (Envelope, ImportCancelRequested, ImportFailed, ImportFailedError, ImportProgress,
@@ -134,7 +135,7 @@ class ImportWorker:
                 if isinstance(item, BaseException):
                     raise item
                 envelope = Envelope(source=SOURCE, type="catalog.upsert_batch", subject=request.job_id,
-                                    correlation_id=cid, data={})
+                                    correlation_id=cid, principal=context.principal.get(), data={})
                 data = {"job_id": request.job_id, "batch_no": batch_no, "columns": columns,
                         "rows": orjson.Fragment(item), "rows_to_import": result.rows_to_import}
                 task = asyncio.create_task(self.bus.publish(envelope, body=encode(envelope, data)))

@@ -23,7 +23,7 @@ JOB_EXAMPLE = {
     "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "encoding": "utf-8",
     "delimiter": ",", "unknown_columns": [], "created_at": "2026-11-23T10:00:00+00:00",
     "started_at": "2026-11-23T10:00:01+00:00", "finished_at": None, "error": None, "retry_of": None,
-    "cancel_requested": False, "has_error_report": True,
+    "cancel_requested": False, "has_error_report": True, "created_by": "user:ops@example.com",
 }
 
 
@@ -72,6 +72,7 @@ class ImportJob(BaseModel):
     retry_of: uuid.UUID | None = Field(description="The job this one retries")
     cancel_requested: bool
     has_error_report: bool = Field(description="GET /imports/{id}/errors has the invalid rows")
+    created_by: str | None = Field(None, description="Who started it: user:ops@example.com or key:ci-nightly")
 
 
 class ImportJobPage(BaseModel):
@@ -132,7 +133,7 @@ async def upload(request: Request, response: Response):
     intake.commit()
     state = await handlers.create_job(
         request.app.state.pool, job_id=job_id, filename=intake.filename, storage_key=storage_key,
-        size_bytes=intake.size, sha256=intake.sha256.hexdigest(),
+        size_bytes=intake.size, sha256=intake.sha256.hexdigest(), created_by=request.state.principal.ref,
         correlation_id=request.state.correlation_id)
     response.headers["Location"] = f"/imports/{job_id}"
     return domain.view(state)
@@ -195,6 +196,7 @@ async def cancel_import(request: Request, job_id: uuid.UUID):
              response_model=ImportJob, responses={404: {}, 409: {"description": "The job is not failed or cancelled"}},
              dependencies=[require("editor")])
 async def retry_import(request: Request, response: Response, job_id: uuid.UUID):
-    state = await handlers.retry(request.app.state.pool, str(job_id), request.state.correlation_id)
+    state = await handlers.retry(request.app.state.pool, str(job_id), request.state.principal.ref,
+                                 request.state.correlation_id)
     response.headers["Location"] = f"/imports/{state['id']}"
     return domain.view(state)

@@ -17,9 +17,10 @@ STATUSES = STAGES + tuple(TERMINAL_RANK)
 
 
 def new_job(job_id: str, filename: str, created_at: datetime, *, size_bytes: int, sha256: str,
-            retry_of: str | None = None) -> dict[str, Any]:
+            retry_of: str | None = None, created_by: str | None = None) -> dict[str, Any]:
     return {
         "id": job_id, "filename": filename, "size_bytes": size_bytes, "sha256": sha256, "retry_of": retry_of,
+        "created_by": created_by,
         "stage": "queued", "terminal": None, "created_at": created_at.isoformat(), "started_at": None,
         "finished_at": None, "error": None, "cancel_requested": False,
         "rows_total": None, "valid": None, "invalid": 0, "duplicates": 0, "rows_to_import": None,
@@ -132,5 +133,5 @@ def view(state: dict) -> dict[str, Any]:
         "delimiter": state["delimiter"], "unknown_columns": state["unknown_columns"],
         "created_at": state["created_at"], "started_at": state["started_at"], "finished_at": state["finished_at"],
         "error": state["error"], "retry_of": state["retry_of"], "cancel_requested": state["cancel_requested"],
-        "has_error_report": state["error_report"],
+        "has_error_report": state["error_report"], "created_by": state.get("created_by"),
     }

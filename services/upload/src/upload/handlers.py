@@ -43,13 +43,13 @@ async def _append(conn: asyncpg.Connection, state: dict, envelope: Envelope, *, 
 
 
 async def create_job(pool: asyncpg.Pool, *, job_id: str, filename: str, storage_key: str, size_bytes: int,
-                     sha256: str, correlation_id: str | None, retry_of: str | None = None) -> dict:
+                     sha256: str, created_by: str, correlation_id: str | None, retry_of: str | None = None) -> dict:
     requested = new_event(
         ImportRequested(job_id=job_id, filename=filename, storage_key=storage_key, size_bytes=size_bytes,
                         sha256=sha256, retry_of=retry_of),
-        source=SOURCE, correlation_id=correlation_id)
+        source=SOURCE, correlation_id=correlation_id, principal=created_by)
     state = domain.new_job(job_id, filename, requested.time, size_bytes=size_bytes, sha256=sha256,
-                           retry_of=retry_of)
+                           retry_of=retry_of, created_by=created_by)
     async with pool.acquire() as conn, conn.transaction():
         await store.insert_job(conn, job_id, filename, storage_key, size_bytes, sha256, "queued", state)
         state, _ = await _append(conn, state, requested, publish=True)
@@ -96,7 +96,7 @@ async def cancel(pool: asyncpg.Pool, job_id: str, correlation_id: str | None) ->
     return state
 
 
-async def retry(pool: asyncpg.Pool, job_id: str, correlation_id: str | None) -> dict:
+async def retry(pool: asyncpg.Pool, job_id: str, created_by: str, correlation_id: str | None) -> dict:
     """A failed or cancelled job is run again as a new job over the same stored file."""
     row = await store.get_job(pool, job_id)
     if row is None:
@@ -106,4 +106,4 @@ async def retry(pool: asyncpg.Pool, job_id: str, correlation_id: str | None) -> 
                        f"Only failed or cancelled jobs can be retried; this one is {row['status']}.")
     return await create_job(pool, job_id=str(uuid.uuid4()), filename=row["filename"],
                             storage_key=row["storage_key"], size_bytes=row["size_bytes"], sha256=row["sha256"],
-                            correlation_id=correlation_id, retry_of=job_id)
+                            created_by=created_by, correlation_id=correlation_id, retry_of=job_id)
