@@ -8,6 +8,7 @@ puts in the environment (imported by the root conftest, so in-process apps and t
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 
@@ -16,6 +17,9 @@ import httpx
 from pikit.auth import Principal, PrincipalSigner, Role
 
 SIGNING_KEY = os.environ.setdefault("PRINCIPAL_SIGNING_KEY", secrets.token_urlsafe(48))
+#: The Fernet key webhook signing secrets are encrypted with (a Stack passes it to its processes).
+WEBHOOKS_SECRET_KEYS = os.environ.setdefault(
+    "WEBHOOKS_SECRET_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 _signer = PrincipalSigner(SIGNING_KEY)
 
 

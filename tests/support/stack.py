@@ -112,6 +112,7 @@ class Stack:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("UPLOAD_", "CATALOG_", "PROGRESS_", "WEBHOOKS_", "ACCOUNTS_"))}
+        env.update(WEBHOOKS_SECRET_KEYS=os.environ.get("WEBHOOKS_SECRET_KEYS", ""))
         env.update(DATABASE_URL=self.database_url, AMQP_URL=AMQP_URL, REDIS_URL=REDIS_URL,
                    STORAGE_DIR=str(self.storage_dir), BUS_NAMESPACE=self.namespace, LOG_LEVEL="info")
         for name, (_, _, port_var) in PROGRAMS.items():
