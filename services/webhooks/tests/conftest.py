@@ -14,6 +14,7 @@ import uvicorn
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from pikit.bus import Bus
+from tests.support.auth import As
 from tests.support.stack import AMQP_URL, Stack, free_port
 
 # Short schedule and timeouts so failures, retries, leases and auto-disable happen in seconds.
@@ -151,7 +152,7 @@ async def bus(webhook_stack):
 
 @pytest.fixture
 async def api(webhook_stack):
-    async with httpx.AsyncClient(base_url=webhook_stack.url("webhooks-api"), timeout=30) as client:
+    async with httpx.AsyncClient(base_url=webhook_stack.url("webhooks-api"), timeout=30, auth=As("admin")) as client:
         yield client
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from pikit.bus import Bus
 from pikit.events import Product, ProductUpdated, new_event
+from tests.support.auth import As
 from tests.support.stack import AMQP_URL, Stack
 from webhooks.foreground import ForegroundGate, background_processes
 
@@ -159,7 +160,7 @@ async def yielding_stack(tmp_path):
 async def test_deliveries_slow_down_while_the_machine_is_busy_and_catch_up_once_it_is_quiet(
         yielding_stack, receiver, wait_until):
     route = receiver.route("/yielding")
-    async with httpx.AsyncClient(base_url=yielding_stack.url("webhooks-api"), timeout=30) as api:
+    async with httpx.AsyncClient(base_url=yielding_stack.url("webhooks-api"), timeout=30, auth=As("admin")) as api:
         created = await api.post("/webhooks", json={"url": receiver.url("/yielding"), "events": ["product.updated"]})
         assert created.status_code == 201, created.text
     bus = Bus(AMQP_URL, yielding_stack.namespace, "webhooks-tests")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.auth import As
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -17,8 +18,8 @@ async def test_catalog_changes_arrive_as_webhooks(tmp_path_factory, receiver, wa
     async with stack.running("webhooks-api", "webhooks-consume", "webhooks-dispatch",
                              "catalog-api", "catalog-consume"):
         route = receiver.route("/catalog")
-        async with httpx.AsyncClient(base_url=stack.url("webhooks-api"), timeout=30) as hooks, \
-                httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30) as catalog:
+        async with httpx.AsyncClient(base_url=stack.url("webhooks-api"), timeout=30, auth=As("admin")) as hooks, \
+                httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30, auth=As("editor")) as catalog:
             endpoint = (await hooks.post("/webhooks", json={
                 "url": receiver.url("/catalog"),
                 "events": ["product.created", "product.updated", "product.deleted"]})).json()

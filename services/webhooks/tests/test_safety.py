@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.auth import As
 from webhooks.sender import Sender
 from webhooks.service import api_app
 from webhooks.settings import WebhooksSettings
@@ -26,7 +27,8 @@ async def test_private_destinations_are_refused(monkeypatch, scratch_database_ur
     monkeypatch.delenv("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", raising=False)
     app = api_app()
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://webhooks") as api:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://webhooks",
+                                     auth=As("admin")) as api:
             for url in REFUSED:
                 response = await api.post("/webhooks", json={"url": url, "events": ["product.created"]})
                 assert response.status_code == 422, (url, response.text)

@@ -40,7 +40,7 @@ def reads(plan: dict) -> set[str]:
 async def test_recording_successes_reads_only_their_deliveries_whatever_the_backlog(pool):
     async with pool.acquire() as conn:
         await store.create_endpoint(conn, url="http://127.0.0.1:9/hook", events=["product.updated"],
-                                    enabled=True, description="", secret="whsec_x")
+                                    enabled=True, description="", secret_ciphertext="not-a-real-token")
         # The usual state: statistics taken when nearly every delivery had succeeded...
         await store.create_deliveries(conn, "test", [(str(uuid.uuid4()), "product.updated", "{}")
                                                      for _ in range(3000)])

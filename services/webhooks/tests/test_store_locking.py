@@ -32,7 +32,7 @@ async def pool(scratch_database_url):
 async def failing_endpoint_with_a_delivery(pool) -> tuple[uuid.UUID, uuid.UUID]:
     async with pool.acquire() as conn:
         endpoint = await store.create_endpoint(conn, url="http://127.0.0.1:9/hook", events=["product.created"],
-                                               enabled=True, description="", secret="whsec_x")
+                                               enabled=True, description="", secret_ciphertext="not-a-real-token")
         await conn.execute("UPDATE endpoints SET failing_since = now() WHERE id = $1", endpoint["id"])
         await store.create_deliveries(conn, "test", [(str(uuid.uuid4()), "product.created", "{}")])
         delivery = await conn.fetchval("SELECT id FROM deliveries WHERE endpoint_id = $1", endpoint["id"])

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pikit.app import ApiError
 from pikit.auth import require
-from webhooks import domain, store
+from webhooks import audit, domain, store
+from webhooks.secretbox import SecretBox, SecretKeyError
 from webhooks.sender import Refused, resolve_checked
 
 # Admins only, reading included: a webhook URL often carries a credential of its own (Slack- and
@@ -161,11 +162,17 @@ def _grace_end(row) -> datetime | None:
     return end if end is not None and end > datetime.now(UTC) else None
 
 
-def _previous_secret(row) -> str | None:
-    return row["previous_secret"] if _grace_end(row) is not None else None
+def _masked(secrets: SecretBox, ciphertext: str | None) -> str:
+    """``whsec_********`` + the secret's last 4 characters (without them when it cannot be
+    decrypted: the list still answers)."""
+    try:
+        return domain.mask_secret(secrets.decrypt(ciphertext) if ciphertext else "")
+    except SecretKeyError:
+        return domain.mask_secret("")
 
 
-def endpoint_view(row, *, reveal_secret: bool = False) -> dict:
+def endpoint_view(row, secrets: SecretBox, *, shown_secret: str | None = None) -> dict:
+    """``shown_secret``: the secret in full (create and rotate-secret know it); else masked."""
     last = None
     if row["last_attempt_at"] is not None:
         last = {"event_type": row["event_type"], "status_code": row["last_status_code"],
@@ -174,7 +181,7 @@ def endpoint_view(row, *, reveal_secret: bool = False) -> dict:
     return {
         "id": str(row["id"]), "url": row["url"], "events": list(row["events"]), "enabled": row["enabled"],
         "disabled_reason": row["disabled_reason"], "description": row["description"],
-        "secret": row["secret"] if reveal_secret else domain.mask_secret(row["secret"]),
+        "secret": shown_secret if shown_secret is not None else _masked(secrets, row["secret_ciphertext"]),
         "previous_secret_expires_at": _iso(_grace_end(row)),
         "failing_since": _iso(row["failing_since"]),
         "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]), "last_delivery": last,
@@ -210,6 +217,11 @@ async def _check_destination(request: Request, url: str) -> None:
         raise ApiError(422, "url_not_allowed", str(exc), fields=[{"field": "url", "message": str(exc)}]) from None
 
 
+def _by(request: Request) -> dict:
+    """Who the audit event names, and the request's correlation id."""
+    return {"actor": request.state.principal.ref, "correlation_id": getattr(request.state, "correlation_id", None)}
+
+
 async def _endpoint(request: Request, endpoint_id: uuid.UUID):
     async with request.app.state.pool.acquire() as conn:
         row = await store.get_endpoint(conn, endpoint_id)
@@ -224,7 +236,8 @@ async def list_endpoints(request: Request, limit: Annotated[int, Query(ge=1, le=
                          offset: Annotated[int, Query(ge=0)] = 0):
     async with request.app.state.pool.acquire() as conn:
         rows, total = await store.list_endpoints(conn, limit, offset)
-    return {"items": [endpoint_view(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    secrets = request.app.state.secrets
+    return {"items": [endpoint_view(r, secrets) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
 @router.post("", status_code=201, response_model=Endpoint,
@@ -233,17 +246,19 @@ async def list_endpoints(request: Request, limit: Annotated[int, Query(ge=1, le=
                                              "private/loopback/link-local/metadata address"}})
 async def create_endpoint(request: Request, body: EndpointIn, response: Response):
     await _check_destination(request, body.url)
-    async with request.app.state.pool.acquire() as conn:
+    secrets, secret = request.app.state.secrets, domain.new_secret()
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
         row = await store.create_endpoint(conn, url=body.url, events=body.events, enabled=body.enabled,
-                                          description=body.description, secret=domain.new_secret())
+                                          description=body.description, secret_ciphertext=secrets.encrypt(secret))
+        await audit.publish(conn, audit.created(row, **_by(request)))
         row = await store.get_endpoint(conn, row["id"])
     response.headers["Location"] = f"/webhooks/{row['id']}"
-    return endpoint_view(row, reveal_secret=True)
+    return endpoint_view(row, secrets, shown_secret=secret)
 
 
 @router.get("/{endpoint_id}", response_model=Endpoint, summary="One endpoint (secret masked)", responses={404: {}})
 async def get_endpoint(request: Request, endpoint_id: uuid.UUID):
-    return endpoint_view(await _endpoint(request, endpoint_id))
+    return endpoint_view(await _endpoint(request, endpoint_id), request.app.state.secrets)
 
 
 @router.patch("/{endpoint_id}", response_model=Endpoint, summary="Change url, events, enabled or description",
@@ -252,19 +267,24 @@ async def update_endpoint(request: Request, endpoint_id: uuid.UUID, body: Endpoi
     changes = body.model_dump(exclude_unset=True)
     if "url" in changes:
         await _check_destination(request, changes["url"])
-    async with request.app.state.pool.acquire() as conn:
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        before = await store.endpoint_for_update(conn, endpoint_id)
+        if before is None:
+            raise _not_found(endpoint_id)
         row = await store.update_endpoint(conn, endpoint_id, changes)
-    if row is None:
-        raise _not_found(endpoint_id)
-    return endpoint_view(row)
+        if changed := domain.endpoint_changes(before, changes):  # a PATCH that changes nothing is not audited
+            await audit.publish(conn, audit.updated(row, changed, **_by(request)))
+    return endpoint_view(row, request.app.state.secrets)
 
 
 @router.delete("/{endpoint_id}", status_code=204, summary="Remove an endpoint and its delivery log",
                responses={404: {}})
 async def delete_endpoint(request: Request, endpoint_id: uuid.UUID):
-    async with request.app.state.pool.acquire() as conn:
-        if not await store.delete_endpoint(conn, endpoint_id):
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        row = await store.delete_endpoint(conn, endpoint_id)
+        if row is None:
             raise _not_found(endpoint_id)
+        await audit.publish(conn, audit.deleted(row, **_by(request)))
     return Response(status_code=204)
 
 
@@ -272,26 +292,36 @@ async def delete_endpoint(request: Request, endpoint_id: uuid.UUID):
              summary="Replace the signing secret (the answer shows the new one); the old one also signs until "
                      "previous_secret_expires_at", responses={404: {}})
 async def rotate_secret(request: Request, endpoint_id: uuid.UUID):
-    async with request.app.state.pool.acquire() as conn:
-        row = await store.rotate_secret(conn, endpoint_id, domain.new_secret(),
+    secrets, secret = request.app.state.secrets, domain.new_secret()
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        row = await store.rotate_secret(conn, endpoint_id, secrets.encrypt(secret),
                                         request.app.state.settings.secret_rotation_grace_seconds)
-    if row is None:
-        raise _not_found(endpoint_id)
-    return endpoint_view(row, reveal_secret=True)
+        if row is None:
+            raise _not_found(endpoint_id)
+        await audit.publish(conn, audit.secret_rotated(row, **_by(request)))
+    return endpoint_view(row, secrets, shown_secret=secret)
 
 
 @router.post("/{endpoint_id}/test", response_model=PingResult,
-             summary="Send a webhook.test ping now and report how the endpoint answered",
-             responses={404: {}, 200: {"content": {"application/json": {"example": {
+             summary="Send a webhook.test ping now and report how the endpoint answered "
+                     "(at most WEBHOOKS_TEST_PINGS_PER_MINUTE a minute per principal)",
+             responses={404: {}, 429: {"description": "Too many test pings: try again after Retry-After seconds"},
+                        200: {"content": {"application/json": {"example": {
                  "status_code": 200, "response_time_ms": 42, "response_excerpt": "ok", "error": None,
                  "success": True}}}}})
 async def test_endpoint(request: Request, endpoint_id: uuid.UUID):
     row = await _endpoint(request, endpoint_id)
+    # Counted per principal once the endpoint exists: each ping is a request sent at once to a URL
+    # the caller chose, so without a bound the API could be made to hammer someone else's server.
+    await request.app.state.test_pings.hit(request.state.principal.ref, "Too many test pings.")
+    secrets = request.app.state.secrets
+    previous = row["previous_secret_ciphertext"] if _grace_end(row) is not None else None
     now = datetime.now(UTC)
     body = domain.payload(domain.TEST_EVENT, now, {"endpoint_id": str(endpoint_id),
                                                   "message": "Test ping from Product Importer"})
-    result = await request.app.state.sender.send(row["url"], row["secret"], domain.webhook_id(uuid.uuid4()), body,
-                                                 _previous_secret(row))
+    result = await request.app.state.sender.send(row["url"], secrets.decrypt(row["secret_ciphertext"]),
+                                                 domain.webhook_id(uuid.uuid4()), body,
+                                                 secrets.decrypt(previous) if previous else None)
     return result.as_dict()
 
 

@@ -19,8 +19,9 @@ import asyncpg
 import structlog
 
 from pikit.batching import MicroBatcher
-from webhooks import domain, store
+from webhooks import audit, domain, store
 from webhooks.foreground import ForegroundGate
+from webhooks.secretbox import SecretBox, SecretKeyError
 from webhooks.sender import AttemptResult, Sender
 from webhooks.settings import WebhooksSettings
 
@@ -28,12 +29,13 @@ log = structlog.get_logger("webhooks.dispatcher")
 
 
 class Dispatcher:
-    def __init__(self, pool: asyncpg.Pool, sender: Sender, settings: WebhooksSettings,
+    def __init__(self, pool: asyncpg.Pool, sender: Sender, settings: WebhooksSettings, secrets: SecretBox,
                  rand=random.random, gate: ForegroundGate | None = None):
         self.pool = pool
         self.gate = gate
         self.sender = sender
         self.settings = settings
+        self.secrets = secrets
         self.rand = rand
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
@@ -122,8 +124,15 @@ class Dispatcher:
                     async with self.pool.acquire() as conn:
                         await store.fail_unsent(conn, row["id"], "endpoint disabled")
                     return
-                result = await self.sender.send(row["url"], row["secret"], domain.webhook_id(row["id"]),
-                                                row["payload"], row["previous_secret"])
+                try:  # decrypted once per distinct ciphertext, then from the box's cache
+                    secret = self.secrets.decrypt(row["secret_ciphertext"])
+                    previous = row["previous_secret_ciphertext"]
+                    previous = self.secrets.decrypt(previous) if previous else None
+                except SecretKeyError as exc:  # a key removed while its secrets were in use
+                    result = AttemptResult(None, 0, error=f"cannot sign: {exc}")
+                else:
+                    result = await self.sender.send(row["url"], secret, domain.webhook_id(row["id"]),
+                                                    row["payload"], previous)
             finally:
                 self._sent(row["endpoint_id"])
             await self.record(row, result)
@@ -147,16 +156,19 @@ class Dispatcher:
                                    self.settings.retry_jitter, self.rand())
         status = "failed" if delay is None else "pending"
         next_at = None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
             state = await store.record_failed_attempt(
                 conn, delivery_id=row["id"], endpoint_id=row["endpoint_id"], attempt=attempt, status=status,
                 next_attempt_at=next_at, status_code=result.status_code, latency_ms=result.latency_ms,
                 response_excerpt=result.response_excerpt, error=result.error,
                 disable_after_seconds=self.settings.auto_disable_after_seconds)
+            if state is not None and state["just_disabled"]:  # an endpoint change: audited with it
+                await audit.publish(conn, audit.disabled_automatically(row["endpoint_id"], state["url"],
+                                                                       state["disabled_reason"]))
         if state is None:
             return
         log.info("delivery attempt failed", delivery_id=str(row["id"]), event_type=row["event_type"],
                  attempt=attempt, status=status, status_code=result.status_code, latency_ms=result.latency_ms,
                  error=result.error, retry_in=delay)
-        if state["expired"] and not state["enabled"]:
+        if state["just_disabled"]:
             log.warning("endpoint disabled", endpoint_id=str(row["endpoint_id"]), reason=state["disabled_reason"])

@@ -1,5 +1,5 @@
-"""Pure rules of the webhooks service: event types, secrets, URL and address checks,
-payloads, webhook ids, the retry schedule. No I/O here."""
+"""Pure rules of the webhooks service: event types, secrets, URL and address checks, what the
+audit events say, payloads, webhook ids, the retry schedule. No I/O here."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import ipaddress
 import secrets
 import uuid
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
@@ -68,6 +69,50 @@ def validate_url(url: str) -> str:
     except ValueError:
         raise ValueError("url has an invalid port") from None
     return url
+
+
+REDACTED = "..."
+
+
+def redact_url(url: str) -> str:
+    """The URL as the audit events name it, without the credentials a URL often carries: no
+    userinfo, every query value (and a query part without ``=``, which may be a token itself)
+    and the fragment replaced by ``...``; scheme, host, port, path and query keys are kept.
+    ``https://u:p@hooks.example.com/in?token=abc#x`` -> ``https://hooks.example.com/in?token=...#...``.
+    A credential in the path itself (Slack's ``/services/T0/B0/<token>``) is not recognised."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        (f"{key}={REDACTED}" if sep else REDACTED) if part else ""
+        for part in parts.query.split("&") for key, sep, _ in [part.partition("=")]
+    ) if parts.query else ""
+    return urlunsplit((parts.scheme, host, parts.path, query, REDACTED if parts.fragment else ""))
+
+
+# What an endpoint change says in its audit event (``webhook.updated``).
+AUDITED_FIELDS = ("url", "events", "enabled", "description")
+
+
+def endpoint_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{field: {"old", "new"}}`` of the audited fields that ``new`` changes (URLs redacted);
+    fields set to the value they had are left out, and so are the same events in another order.
+    A URL whose only change is in a redacted part still counts: it changed, the event just
+    cannot say how."""
+    changes = {}
+    for name in AUDITED_FIELDS:
+        if name not in new:
+            continue
+        before, after = old[name], new[name]
+        if name == "events":
+            if set(before) == set(after):
+                continue
+            before, after = list(before), list(after)
+        elif before == after:
+            continue
+        if name == "url":
+            before, after = redact_url(before), redact_url(after)
+        changes[name] = {"old": before, "new": after}
+    return changes
 
 
 # Cloud instance-metadata services (AWS/GCP/Azure/OpenStack, AWS IPv6, ECS task metadata,

@@ -1,4 +1,5 @@
-"""Wiring: the API app and the consumer app (bus fan-out + the delivery workers)."""
+"""Wiring: the API app, the consumer app (bus fan-out, and the outbox relay that publishes the
+audit events of endpoint changes) and the dispatcher app (the delivery workers)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from pikit.app import run_forever
+from pikit.ratelimit import RateLimit
 from pikit.service import consumer_app as kit_consumer_app
 from pikit.service import database_api_app, extend_lifespan
-from webhooks import api, handlers, store
+from pikit.settings import InfraSettings
+from webhooks import api, handlers, secretbox, store
 from webhooks.dispatcher import Dispatcher
 from webhooks.foreground import ForegroundGate
+from webhooks.secretbox import SecretBox
 from webhooks.sender import Sender
 from webhooks.settings import WebhooksSettings
 
@@ -21,12 +25,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def api_app() -> FastAPI:
-    settings = WebhooksSettings()
+    settings, infra = WebhooksSettings(), InfraSettings()
+    box = secret_box(settings)
     app = database_api_app("webhooks", store.SCHEMA, MIGRATIONS, pool_size=settings.pool_size,
                            description="Webhook endpoints, signed deliveries, the delivery log.")
     app.state.settings = settings
+    app.state.secrets = box
+    app.state.test_pings = RateLimit(infra.redis_url, infra.bus_namespace, "webhook-test-pings",
+                                     f"{settings.test_pings_per_minute}/minute")
 
     async def start(a: FastAPI) -> None:
+        # Before the first request: plaintext left from before encryption, and secrets under an
+        # older key, are (re-)encrypted under the newest key; a key that decrypts none stops here.
+        await secretbox.encrypt_stored_secrets(a.state.pool, box)
         a.state.sender = Sender(settings)
 
     async def stop(a: FastAPI) -> None:
@@ -78,16 +89,18 @@ def dispatcher_app() -> FastAPI:
     """The delivery workers, in a process of their own: sending is the costly part (about a
     millisecond of CPU per delivery), and apart from the bus consumer it gets a core to itself."""
     settings = WebhooksSettings()
+    box = secret_box(settings)
     app = database_api_app("webhooks-dispatcher", store.SCHEMA, MIGRATIONS,
                            pool_size=settings.pool_size + settings.workers // 4,
                            description="Sends the stored webhook deliveries (health endpoints only).",
                            server_settings=DISPATCHER_DB_SETTINGS)
 
     async def start(a: FastAPI) -> None:
+        await secretbox.check_stored_secrets(a.state.pool, box)  # a wrong key stops it here, not per delivery
         _lower_cpu_priority(settings)
         a.state.sender = Sender(settings)
         gate = foreground_gate(settings)
-        a.state.dispatcher = Dispatcher(a.state.pool, a.state.sender, settings, gate=gate)
+        a.state.dispatcher = Dispatcher(a.state.pool, a.state.sender, settings, box, gate=gate)
         a.state.tasks = [asyncio.create_task(run_forever("dispatcher", a.state.dispatcher.run)),
                          asyncio.create_task(run_forever("foreground gate", gate.run))]
 
@@ -100,6 +113,12 @@ def dispatcher_app() -> FastAPI:
 
     extend_lifespan(app, start, stop)
     return app
+
+
+def secret_box(settings: WebhooksSettings) -> SecretBox:
+    """The keys of the secrets at rest; SecretKeyError (the process does not start) when they are
+    missing or malformed. The consumer needs none: it never reads a secret."""
+    return SecretBox.from_setting(settings.secret_keys.get_secret_value())
 
 
 def foreground_gate(settings: WebhooksSettings) -> ForegroundGate:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Seconds to wait before retry 1, 2, ... (after the first attempt): 5 s, 5 min, 30 min, 2 h,
@@ -37,6 +37,13 @@ class WebhooksSettings(BaseSettings):
     auto_disable_after_seconds: float = 5 * 24 * 3600
     # After a secret rotation the old secret also signs (a second signature) for this long.
     secret_rotation_grace_seconds: float = 24 * 3600
+    # Comma-separated Fernet keys, newest first, that the endpoints' signing secrets are stored
+    # encrypted with (webhooks.secretbox): the first encrypts, all decrypt. No default: the API
+    # and the dispatcher refuse to start without one.
+    secret_keys: SecretStr = SecretStr("")
+    # Test pings (POST /webhooks/{id}/test) a principal may send a minute, over every replica
+    # (Redis): a ping is a request to a URL of the caller's choosing, sent at once.
+    test_pings_per_minute: int = Field(10, ge=1)
     # CPU priority of the consumer and dispatcher processes: SCHED_IDLE (Linux) runs them only
     # when nothing else wants the CPU, so deliveries give way to the APIs people wait on; without
     # it (false, or not Linux) they run at this nice(1) value (0: the default priority).

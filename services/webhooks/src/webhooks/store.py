@@ -11,19 +11,19 @@ SCHEMA = "webhooks"
 CHANNEL = "webhooks_deliveries"  # NOTIFY: deliveries are due; payload: their endpoint ids, or '' for any
 NOTIFY_MAX_ENDPOINTS = 100  # more than this many endpoints in one NOTIFY: '' (its payload is limited)
 
-ENDPOINT_COLUMNS = ("id, url, description, events, enabled, disabled_reason, secret, previous_secret, "
-                    "previous_secret_expires_at, failing_since, created_at, updated_at")
+ENDPOINT_COLUMNS = ("id, url, description, events, enabled, disabled_reason, secret_ciphertext, "
+                    "previous_secret_ciphertext, previous_secret_expires_at, failing_since, created_at, updated_at")
 
 
 # --- endpoints ------------------------------------------------------------
 
 
 async def create_endpoint(conn, *, url: str, events: list[str], enabled: bool, description: str,
-                          secret: str) -> asyncpg.Record:
+                          secret_ciphertext: str) -> asyncpg.Record:
     return await conn.fetchrow(
-        f"INSERT INTO endpoints (id, url, events, enabled, description, secret) VALUES ($1, $2, $3, $4, $5, $6) "
-        f"RETURNING {ENDPOINT_COLUMNS}",
-        uuid.uuid4(), url, events, enabled, description, secret)
+        f"INSERT INTO endpoints (id, url, events, enabled, description, secret_ciphertext) "
+        f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENDPOINT_COLUMNS}",
+        uuid.uuid4(), url, events, enabled, description, secret_ciphertext)
 
 
 _LAST = """
@@ -46,6 +46,12 @@ async def get_endpoint(conn, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(f"SELECT e.*, last.* FROM endpoints e {_LAST} WHERE e.id = $1", endpoint_id)
 
 
+async def endpoint_for_update(conn, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
+    """The endpoint's fields as they are before a change (locked until the transaction ends)."""
+    return await conn.fetchrow(
+        f"SELECT {ENDPOINT_COLUMNS} FROM endpoints WHERE id = $1 FOR NO KEY UPDATE", endpoint_id)
+
+
 async def update_endpoint(conn, endpoint_id: uuid.UUID, changes: dict) -> asyncpg.Record | None:
     """``changes``: any of url, events, enabled, description. Enabling clears the failure run
     and the reason of an automatic disable."""
@@ -64,17 +70,48 @@ async def update_endpoint(conn, endpoint_id: uuid.UUID, changes: dict) -> asyncp
     return None if row is None else await get_endpoint(conn, endpoint_id)
 
 
-async def rotate_secret(conn, endpoint_id: uuid.UUID, secret: str, grace_seconds: float) -> asyncpg.Record | None:
-    """The new secret signs from now on; the old one also signs for ``grace_seconds``."""
+async def rotate_secret(conn, endpoint_id: uuid.UUID, secret_ciphertext: str,
+                        grace_seconds: float) -> asyncpg.Record | None:
+    """The new secret signs from now on; the old one also signs for ``grace_seconds`` (its
+    ciphertext moves over as it is: no key is needed to keep it)."""
     row = await conn.fetchrow(
-        "UPDATE endpoints SET previous_secret = CASE WHEN $3 > 0 THEN secret END, "
+        "UPDATE endpoints SET previous_secret_ciphertext = CASE WHEN $3 > 0 THEN secret_ciphertext END, "
         "previous_secret_expires_at = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3) END, "
-        "secret = $2, updated_at = now() WHERE id = $1 RETURNING id", endpoint_id, secret, float(grace_seconds))
+        "secret_ciphertext = $2, updated_at = now() WHERE id = $1 RETURNING id",
+        endpoint_id, secret_ciphertext, float(grace_seconds))
     return None if row is None else await get_endpoint(conn, endpoint_id)
 
 
-async def delete_endpoint(conn, endpoint_id: uuid.UUID) -> bool:
-    return await conn.fetchval("DELETE FROM endpoints WHERE id = $1 RETURNING true", endpoint_id) is True
+async def delete_endpoint(conn, endpoint_id: uuid.UUID) -> asyncpg.Record | None:
+    """The deleted endpoint's id and url, or None when there was none."""
+    return await conn.fetchrow("DELETE FROM endpoints WHERE id = $1 RETURNING id, url", endpoint_id)
+
+
+# --- secrets at rest (webhooks.secretbox) ----------------------------------
+
+
+async def secrets_for_update(conn) -> list[asyncpg.Record]:
+    """Every endpoint's stored secrets, locked (not against new deliveries: no key changes)."""
+    return await conn.fetch(
+        "SELECT id, plaintext_secret, plaintext_previous_secret, secret_ciphertext, previous_secret_ciphertext, "
+        "previous_secret_expires_at, previous_secret_expires_at <= now() AS previous_expired "
+        "FROM endpoints ORDER BY id FOR NO KEY UPDATE")
+
+
+async def set_secrets(conn, endpoint_id: uuid.UUID, secret_ciphertext: str | None,
+                      previous_secret_ciphertext: str | None) -> None:
+    """Store the (re-)encrypted secrets and empty the plaintext columns left from before."""
+    await conn.execute(
+        "UPDATE endpoints SET secret_ciphertext = $2, previous_secret_ciphertext = $3, plaintext_secret = NULL, "
+        "plaintext_previous_secret = NULL WHERE id = $1", endpoint_id, secret_ciphertext, previous_secret_ciphertext)
+
+
+async def secret_ciphertexts(conn) -> list[str]:
+    """Every secret that may sign now: the current ones and those in a rotation's grace period."""
+    return [r[0] for r in await conn.fetch(
+        "SELECT secret_ciphertext FROM endpoints WHERE secret_ciphertext IS NOT NULL UNION ALL "
+        "SELECT previous_secret_ciphertext FROM endpoints "
+        "WHERE previous_secret_ciphertext IS NOT NULL AND previous_secret_expires_at > now()")]
 
 
 # --- deliveries -----------------------------------------------------------
@@ -135,8 +172,9 @@ async def claim_due(conn, limit: int, lease_seconds: float, per_endpoint: int,
         FROM claimable c, endpoints e
         WHERE d.id = c.id AND e.id = d.endpoint_id
         RETURNING d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, d.round_start,
-                  e.url, e.secret, e.enabled,
-                  CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret
+                  e.url, e.secret_ciphertext, e.enabled,
+                  CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret_ciphertext END
+                      AS previous_secret_ciphertext
         """,
         limit, lease_seconds, per_endpoint, list(in_flight), list(in_flight.values()))
 
@@ -249,7 +287,8 @@ async def fail_unsent(conn, delivery_id: uuid.UUID, reason: str) -> None:
 async def endpoint_failed(conn, endpoint_id: uuid.UUID, disable_after_seconds: float,
                           error: str | None) -> asyncpg.Record | None:
     """Start (or continue) the endpoint's run of failures; disable it when the run has lasted
-    ``disable_after_seconds``. Returns (enabled, disabled_reason, just_disabled)."""
+    ``disable_after_seconds``. Returns enabled, disabled_reason, expired, just_disabled (this
+    failure disabled it) and url."""
     return await conn.fetchrow(
         """
         UPDATE endpoints e SET
@@ -260,10 +299,11 @@ async def endpoint_failed(conn, endpoint_id: uuid.UUID, disable_after_seconds: f
                        to_char(e.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), $3::text)
                 ELSE e.disabled_reason END,
             updated_at = CASE WHEN e.enabled AND expired THEN now() ELSE e.updated_at END
-        FROM (SELECT coalesce(failing_since <= now() - make_interval(secs => $2), false) AS expired
+        FROM (SELECT coalesce(failing_since <= now() - make_interval(secs => $2), false) AS expired,
+                     enabled AS was_enabled
               FROM endpoints WHERE id = $1) x
         WHERE e.id = $1
-        RETURNING e.enabled, e.disabled_reason, x.expired
+        RETURNING e.enabled, e.disabled_reason, x.expired, x.was_enabled AND x.expired AS just_disabled, e.url
         """,
         endpoint_id, disable_after_seconds, (error or "unknown")[:300])
 
