@@ -6,6 +6,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.support.auth import As
 from tests.support.stack import Stack
 
 
@@ -32,5 +33,5 @@ async def db(stack):
 
 @pytest.fixture
 async def uploads(stack):
-    async with httpx.AsyncClient(base_url=stack.url("upload-api"), timeout=30) as client:
+    async with httpx.AsyncClient(base_url=stack.url("upload-api"), timeout=30, auth=As("editor")) as client:
         yield client

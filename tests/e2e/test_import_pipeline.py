@@ -11,6 +11,7 @@ import json
 import httpx
 import pytest
 
+from tests.support.auth import As
 from tests.support.stack import wait_for_job
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -214,7 +215,7 @@ async def test_imported_products_are_searchable_at_once_and_indexed_after_the_im
     rows = [[f"Lamp {i}", f"SRCH-{i:04d}", f"brushed {'walnut' if i % 3 == 0 else 'oak'} base"] for i in range(300)]
     job = await import_file(uploads, csv_bytes(rows))
     assert job["status"] == "completed", job
-    async with httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30) as catalog:
+    async with httpx.AsyncClient(base_url=stack.url("catalog-api"), timeout=30, auth=As("viewer")) as catalog:
         async def walnut_skus() -> list[str]:
             r = await catalog.get("/products", params={"q": "WALNUT base", "sku": "srch-", "limit": 200,
                                                        "sort": "sku", "order": "asc"})

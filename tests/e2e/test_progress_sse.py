@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_import_pipeline import csv_bytes, upload
+from tests.support.auth import As
 from tests.support.stack import wait_for_job
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -30,7 +31,7 @@ async def test_progress_streams_a_snapshot_then_changes_and_ends_with_the_comple
     rows = [[f"Live {i}", f"LIVE-{i:06d}", "d" * 80] for i in range(40_000)]
     job_id = (await upload(uploads, csv_bytes(rows))).json()["id"]
     seen, started = [], time.monotonic()
-    async with httpx.AsyncClient(base_url=stack.url("progress-api"), timeout=60) as client:
+    async with httpx.AsyncClient(base_url=stack.url("progress-api"), timeout=60, auth=As("viewer")) as client:
         async with client.stream("GET", f"/progress/imports/{job_id}") as response:
             assert response.headers["content-type"].startswith("text/event-stream")
             async for event in sse_events(response):

@@ -6,6 +6,8 @@ import httpx
 import pytest
 
 from pikit.app import create_app
+from pikit.auth import require
+from tests.support.auth import principal_header
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_an_unexpected_error_is_a_500_that_closes_the_connection():
     app = create_app("test")
 
-    @app.get("/boom")
+    @app.get("/boom", dependencies=[require("viewer")])
     async def boom():
         raise RuntimeError("deadlock detected")
 
@@ -21,7 +23,7 @@ async def test_an_unexpected_error_is_a_500_that_closes_the_connection():
     # "Connection: close" a client would send its next request on it and lose that one too.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/boom", headers={"x-correlation-id": "c-1"})
+        response = await client.get("/boom", headers={"x-correlation-id": "c-1", **principal_header("viewer")})
     assert response.status_code == 500
     assert response.headers["connection"] == "close"
     assert response.headers["x-correlation-id"] == "c-1"

@@ -11,6 +11,7 @@ import pytest
 from catalog import store
 from catalog.service import MIGRATIONS, api_app
 from pikit.db import create_pool, migrate
+from tests.support.auth import As
 from tests.support.stack import scratch_database
 
 
@@ -32,7 +33,8 @@ async def db(api_database_url):
 async def client(db):
     app = api_app()
     app.state.pool = db  # the lifespan would create the same pool; ASGITransport does not run it
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog",
+                                 auth=As("admin")) as client:
         yield client
 
 

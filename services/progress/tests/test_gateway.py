@@ -12,6 +12,7 @@ import pytest
 
 from pikit.events import (ImportBatchDone, ImportCompleted, ImportFailed, ImportFailedError, ImportProgress,
                           ImportRequested, ImportStarted, ImportValidated, new_event)
+from tests.support.auth import principal_header
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -96,7 +97,8 @@ class SSE:
 
 async def sse(port: int, path: str, last_event_id: str | None = None) -> SSE:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+    principal = principal_header("viewer")["x-principal"]
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nX-Principal: {principal}\r\n"
     if last_event_id is not None:
         request += f"Last-Event-ID: {last_event_id}\r\n"
     writer.write((request + "\r\n").encode())

@@ -89,6 +89,7 @@ def create_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=checked_lifespan)
     app.state.ready_checks = checks
+    auth.document_roles(app, public)
 
     # The last added runs first: correlation id, then who is asking, then what they sent.
     app.add_middleware(BodyPolicyMiddleware, form_paths=form_paths)

@@ -192,3 +192,36 @@ def check_routes(app: FastAPI, public_paths: frozenset[str] = PUBLIC_PATHS) -> N
                if path not in public_paths and role is None]
     if missing:
         raise RuntimeError(f"routes without a role check (add Depends(pikit.auth.require(...))): {missing}")
+
+
+def document_roles(app: FastAPI, public_paths: frozenset[str] = PUBLIC_PATHS) -> None:
+    """Each operation of the app's OpenAPI document says how to authenticate and the least role it
+    needs (``x-required-role``), so integrators (and the access tests) read it from the document."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        roles = route_roles(app)
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                role = roles.get((method.upper(), path))
+                if role is None or path in public_paths:
+                    operation["security"] = []
+                    continue
+                operation["x-required-role"] = role
+                operation["security"] = [{"apiKey": []}, {"session": []}]
+                operation.setdefault("responses", {}).setdefault(
+                    "401", {"description": "No credentials, or a key or session that is not valid"})
+                operation["responses"].setdefault("403", {"description": f"Needs the {role} role"})
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer",
+                       "description": "An API key (make api-key, or the dashboard's API keys screen)"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "pi_session",
+                        "description": "The dashboard's session (POST /api/auth/login)"},
+        }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi

@@ -24,10 +24,6 @@ def _is_json(media_type: str) -> bool:
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
-class TooLarge(Exception):
-    pass
-
-
 class BodyPolicyMiddleware:
     def __init__(self, app, *, form_paths: frozenset[str] = frozenset(), max_json_bytes: int = MAX_JSON_BYTES):
         self.app, self.form_paths, self.max_json_bytes = app, form_paths, max_json_bytes
@@ -49,21 +45,27 @@ class BodyPolicyMiddleware:
                                         f"Send the body as {wanted} (Content-Type).")
         if length is not None and length.isdigit() and int(length) > self.max_json_bytes:
             return await self._too_large(send)
-        seen = 0
-
-        async def bounded_receive():
-            nonlocal seen
+        # Read the (bounded) body here and hand it on: refused the moment it passes the limit.
+        # (An exception raised from inside the app's receive would become FastAPI's 400.)
+        body, more = bytearray(), True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_json_bytes:
-                    raise TooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_json_bytes:
+                return await self._too_large(send)
+        replayed = False
 
-        try:
-            await self.app(scope, bounded_receive, send)
-        except TooLarge:
-            await self._too_large(send)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()  # after the body: the disconnect, when it comes
+
+        await self.app(scope, replay, send)
 
     async def _too_large(self, send) -> None:
         await error_response(send, 413, "body_too_large",

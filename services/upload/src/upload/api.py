@@ -109,6 +109,7 @@ async def _state(request: Request, job_id: uuid.UUID) -> dict:
              response_model=ImportJob,
              responses={413: {"description": "The file is over the size limit"},
                         415: {"description": "Not a multipart/form-data request"},
+                        429: {"description": "Too many uploads by this principal (Retry-After)"},
                         422: {"description": "No 'file' field, empty or non-text file, or a required column "
                                              "is missing from the header row"}},
              openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -117,6 +118,7 @@ async def _state(request: Request, job_id: uuid.UUID) -> dict:
              dependencies=[require("editor")])
 async def upload(request: Request, response: Response):
     settings = request.app.state.settings
+    await request.app.state.upload_limit.hit(request.state.principal.ref, "Too many uploads.")
     declared = int(request.headers.get("content-length") or 0)
     if declared > settings.max_bytes + 64 * 1024:
         raise ApiError(413, "too_large", f"The file is over the {settings.max_bytes} byte limit.",

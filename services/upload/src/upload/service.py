@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from pikit.service import consumer_app as kit_consumer_app
 from pikit.service import database_api_app
+from pikit.ratelimit import RateLimit
 from pikit.settings import InfraSettings
 from pikit.storage import LocalStorage
 from upload import api, handlers, store
@@ -29,6 +30,8 @@ def api_app() -> FastAPI:
                            description="Upload CSV files and follow their import jobs.",
                            extra_checks={"storage": storage_ready}, form_paths=frozenset({"/imports"}))
     app.state.settings, app.state.storage = settings, storage
+    infra = InfraSettings()
+    app.state.upload_limit = RateLimit(infra.redis_url, infra.bus_namespace, "uploads", settings.uploads_rate)
     app.include_router(api.router)
     return app
 

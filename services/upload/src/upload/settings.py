@@ -8,3 +8,5 @@ class UploadSettings(BaseSettings):
     health_port: int = 9001
     max_bytes: int = 512 * 1024 * 1024  # size limit of one uploaded file (as received)
     pool_size: int = 5
+    #: Uploads one principal may start, in a moving window ("limits" notation); 429 beyond.
+    uploads_rate: str = "30/minute"
