@@ -8,6 +8,7 @@ import base64
 import time
 import uuid
 
+import asyncpg
 import pytest
 
 from pikit.events import (ImportCompleted, ImportFailed, ImportFailedError, ImportStarted, Product, ProductCreated,
@@ -141,7 +142,8 @@ async def test_a_hanging_receiver_times_out_without_holding_up_another(api, bus,
     assert all(d["status"] == "succeeded" for d in (await deliveries(api, quick["id"]))["items"])
 
 
-async def test_an_endpoint_failing_for_the_configured_time_is_disabled(api, bus, endpoints, wait_until):
+async def test_an_endpoint_failing_for_the_configured_time_is_disabled(api, bus, endpoints, wait_until,
+                                                                       audit_events):
     endpoint = await endpoints("/broken", ["import.failed"], statuses=[503])
     await bus.publish(import_failed())
 
@@ -164,6 +166,12 @@ async def test_an_endpoint_failing_for_the_configured_time_is_disabled(api, bus,
 
     state = await wait_until(disabled)
     assert state["disabled_reason"].startswith("disabled automatically") and "HTTP 503" in state["disabled_reason"]
+    # an endpoint change like an admin's, in the audit log: made by the system, with the reason
+    disabling = await wait_until(lambda: [e for e in audit_events if e.subject == endpoint["id"]
+                                          and e.type == "webhook.updated"])
+    assert len(disabling) == 1 and disabling[0].principal == "system:webhooks"
+    assert disabling[0].data["changes"] == {"enabled": {"old": True, "new": False}}
+    assert disabling[0].data["reason"] == state["disabled_reason"]
     sent = len(endpoint["route"].requests)
     await bus.publish(import_failed())
     await asyncio.sleep(1)
@@ -216,10 +224,20 @@ async def test_test_ping_and_resend(api, bus, endpoints, receiver, wait_until):
     assert (await api.post(f"/webhooks/{fixed['id']}/deliveries/{uuid.uuid4()}/resend")).status_code == 404
 
 
-async def test_the_secret_is_shown_only_on_create_and_rotate(api, endpoints, receiver):
+async def stored_row(webhook_stack, endpoint_id: str) -> str:
+    """The endpoint's row in the table, as one text."""
+    conn = await asyncpg.connect(webhook_stack.database_url)
+    try:
+        return await conn.fetchval("SELECT e::text FROM webhooks.endpoints e WHERE id = $1", uuid.UUID(endpoint_id))
+    finally:
+        await conn.close()
+
+
+async def test_the_secret_is_shown_only_on_create_and_rotate(api, endpoints, receiver, webhook_stack):
     endpoint = await endpoints("/secret", ["product.created"])
     secret = endpoint["secret"]
     assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 24
+    assert secret[6:] not in await stored_row(webhook_stack, endpoint["id"])  # encrypted at rest
 
     shown = (await api.get(f"/webhooks/{endpoint['id']}")).json()["secret"]
     listed = {e["id"]: e for e in (await api.get("/webhooks")).json()["items"]}[endpoint["id"]]["secret"]
@@ -231,6 +249,8 @@ async def test_the_secret_is_shown_only_on_create_and_rotate(api, endpoints, rec
     rotated = rotation["secret"]
     assert rotated.startswith("whsec_") and rotated != secret and rotation["previous_secret_expires_at"]
     assert (await api.get(f"/webhooks/{endpoint['id']}")).json()["secret"].endswith(rotated[-4:])
+    row = await stored_row(webhook_stack, endpoint["id"])
+    assert secret[6:] not in row and rotated[6:] not in row
 
     # during the grace period both secrets sign: receivers that still hold the old one verify
     await api.post(f"/webhooks/{endpoint['id']}/test")
@@ -322,3 +342,24 @@ async def test_a_dispatcher_killed_mid_way_delivers_everything_after_restart(api
         return log["total"] == 50 and all(d["status"] == "succeeded" for d in log["items"])
 
     await wait_until(all_succeeded, timeout=30)
+
+
+async def test_endpoint_changes_reach_the_bus_for_the_audit_log(api, receiver, audit_events, wait_until):
+    """Through the outbox and its relay (in the consumer process) to the exchange the accounts
+    service's audit log is bound to: who did it, and the URL without its credentials."""
+    url = receiver.url("/audited").replace("http://", "http://user:pw@") + "?token=abc"
+    created = await api.post("/webhooks", json={"url": url, "events": ["import.failed"]})
+    assert created.status_code == 201, created.text
+    eid = created.json()["id"]
+    await api.patch(f"/webhooks/{eid}", json={"events": ["import.failed", "import.completed"]})
+    await api.post(f"/webhooks/{eid}/rotate-secret")
+    await api.delete(f"/webhooks/{eid}")
+
+    events = await wait_until(lambda: len(mine := [e for e in audit_events if e.subject == eid]) == 4 and mine)
+    assert sorted(e.type for e in events) == ["webhook.created", "webhook.deleted", "webhook.secret_rotated",
+                                              "webhook.updated"]
+    redacted = receiver.url("/audited") + "?token=..."
+    assert all(e.principal == "user:admin@test.example" and e.data["url"] == redacted for e in events)
+    updated = next(e for e in events if e.type == "webhook.updated")
+    assert updated.data["changes"] == {"events": {"old": ["import.failed"],
+                                                  "new": ["import.failed", "import.completed"]}}

@@ -113,3 +113,36 @@ def test_pinned_request_keeps_host_and_tls_name():
     assert str(url) == "http://[2606:4700:4700::1111]/in" and headers == {"host": "hooks.example.com"}
     assert pinned_request("http://93.184.215.14/in", "93.184.215.14") == (
         pinned_request("http://93.184.215.14/in", None))
+
+
+@pytest.mark.parametrize("url, redacted", [
+    ("https://hooks.example.com/services/T0/B0?token=abc", "https://hooks.example.com/services/T0/B0?token=..."),
+    ("https://user:pass@hooks.example.com:8443/in?token=abc&team=x#frag",
+     "https://hooks.example.com:8443/in?token=...&team=...#..."),
+    ("https://key@hooks.example.com/in", "https://hooks.example.com/in"),
+    ("http://[2001:db8::1]:8080/a?sig", "http://[2001:db8::1]:8080/a?..."),  # a bare query part may be a token
+    ("https://h.example.com/x?a=1&&b=", "https://h.example.com/x?a=...&&b=..."),
+    ("https://example.com/hooks", "https://example.com/hooks"),
+    ("https://example.com/hooks?", "https://example.com/hooks"),
+])
+def test_urls_in_audit_events_carry_no_credentials(url, redacted):
+    assert domain.redact_url(url) == redacted
+    for secret in ("abc", "pass", "user", "frag", "sig"):
+        assert secret not in domain.redact_url(url).replace("/services", "")
+
+
+def test_endpoint_changes_name_what_changed_with_urls_redacted():
+    old = {"url": "https://hooks.example.com/in?token=old", "events": ["product.created", "import.failed"],
+           "enabled": True, "description": "ops", "secret_ciphertext": "x"}
+    assert domain.endpoint_changes(old, {}) == {}
+    assert domain.endpoint_changes(old, {"enabled": True, "description": "ops",
+                                         "events": ["import.failed", "product.created"]}) == {}
+    assert domain.endpoint_changes(old, {"url": "https://other.example.com/in?token=new", "enabled": False,
+                                         "events": ["import.failed"], "description": "ops"}) == {
+        "url": {"old": "https://hooks.example.com/in?token=...", "new": "https://other.example.com/in?token=..."},
+        "events": {"old": ["product.created", "import.failed"], "new": ["import.failed"]},
+        "enabled": {"old": True, "new": False},
+    }
+    # a new token is a change, though the redacted URLs read the same
+    assert domain.endpoint_changes(old, {"url": "https://hooks.example.com/in?token=new"}) == {
+        "url": {"old": "https://hooks.example.com/in?token=...", "new": "https://hooks.example.com/in?token=..."}}
