@@ -23,7 +23,11 @@ export BIND_HOST="${BIND_HOST:-127.0.0.1}"
 export PUBLIC_ORIGIN="${PUBLIC_ORIGIN:-http://localhost:$PI_EDGE_PORT}"
 pi_public_host="${PUBLIC_ORIGIN#*://}"; pi_public_host="${pi_public_host%%/*}"
 if [[ "$pi_public_host" == \[* ]]; then pi_public_host="${pi_public_host%%]*}]"; else pi_public_host="${pi_public_host%%:*}"; fi
-export PI_ALLOWED_HOSTS="${PI_ALLOWED_HOSTS:-localhost 127.0.0.1 [::1] $pi_public_host ${ALLOWED_HOSTS//,/ }}"
+pi_extra_hosts="${ALLOWED_HOSTS:-}"
+# shellcheck disable=SC2086  # the extra names split on spaces (or commas)
+PI_ALLOWED_HOSTS="${PI_ALLOWED_HOSTS:-$(printf '%s\n' localhost 127.0.0.1 '[::1]' "$pi_public_host" ${pi_extra_hosts//,/ } \
+  | awk 'NF && !seen[$0]++' | paste -sd' ')}"
+export PI_ALLOWED_HOSTS
 
 # A secret the programs need: from the environment, else .var/secrets/<NAME>, made once (mode 600)
 # by the command that follows; exported either way.  pi_secret NAME COMMAND...
