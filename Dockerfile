@@ -30,5 +30,5 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 ENV STORAGE_DIR=/var/lib/product-importer/storage
 RUN mkdir -p "$STORAGE_DIR"
 
-EXPOSE 8001 8002 8003 8004 8005 9001 9002 9003
+EXPOSE 8001 8002 8003 8004 8005 8006 9001 9002 9003 9004 9005 9006
 CMD ["python", "-m", "upload", "api"]

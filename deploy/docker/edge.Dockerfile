@@ -23,6 +23,9 @@ COPY deploy/nginx/resolver-compose.conf /etc/nginx/conf.d/00-resolver.conf
 COPY deploy/nginx/edge.conf.template /etc/nginx/templates/edge.conf.template
 COPY --from=web /site /usr/share/nginx/html
 ENV PI_EDGE_PORT=8080 \
+    PI_EDGE_LISTEN=8080 \
+    PI_ALLOWED_HOSTS="localhost 127.0.0.1" \
+    PI_ACCOUNTS_UPSTREAM=accounts-api:8006 \
     PI_WEB_ROOT=/usr/share/nginx/html \
     PI_UPLOAD_UPSTREAM=upload-api:8001 \
     PI_CATALOG_UPSTREAM=catalog-api:8002 \

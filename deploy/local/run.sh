@@ -46,6 +46,7 @@ first_admin() {  # first_admin PYTHON-COMMAND...
 if use_docker; then
   compose="$(compose_cmd)"
   [ -n "$compose" ] || die "PI_RUNTIME=docker, but neither 'docker compose' nor docker-compose is installed"
+  pi_secrets   # exported for docker-compose.yml
   log "Docker engine found: $compose up --build -d"
   if [ "$compose" = "docker compose" ]; then
     # --wait: until every container with a healthcheck is healthy (the consumers included).
