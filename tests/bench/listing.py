@@ -34,13 +34,13 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def session(base_url: str) -> aiohttp.ClientSession:
+def session(base_url: str, headers: dict[str, str]) -> aiohttp.ClientSession:
     """The timed requests' client. aiohttp, not httpx: on 2 cores httpx spent 1.7 ms of CPU per
     request (aiohttp 0.35), a third of the machine, in the process whose event loop also
     timestamps the answers, so its own queueing was counted as the catalog's latency (first
     page p95 41-43 ms with httpx, 12-20 ms with aiohttp, same server, back to back)."""
     return aiohttp.ClientSession(base_url=base_url, timeout=aiohttp.ClientTimeout(total=30),
-                                 connector=aiohttp.TCPConnector(limit=CLIENTS))
+                                 connector=aiohttp.TCPConnector(limit=CLIENTS), headers=headers)
 
 
 async def timed_get(client: aiohttp.ClientSession, path: str, params: dict) -> tuple[float, int, bytes]:
@@ -60,9 +60,9 @@ async def _client(client: aiohttp.ClientSession, make, latencies: list[float], e
             errors.append(f"{status} {path} {params}: {body[:200].decode(errors='replace')}")
 
 
-async def measure(base_url: str, product_ids: list[int]) -> dict:
+async def measure(base_url: str, headers: dict[str, str], product_ids: list[int]) -> dict:
     results = {}
-    async with session(base_url) as client:
+    async with session(base_url, headers) as client:
         for name, make in cases(product_ids).items():
             await _client(client, make, [], [])  # warm the path (plans, caches) before timing
             latencies: list[float] = []
@@ -72,3 +72,24 @@ async def measure(base_url: str, product_ids: list[int]) -> dict:
                              "p95_ms": percentile(latencies, 95), "max_ms": max(latencies),
                              "errors": len(errors), "error_samples": errors[:3]}
     return results
+
+
+async def authentication_cost(with_auth: str, headers: dict[str, str], without_auth: str, rounds: int = 4) -> dict:
+    """First-page reads through the real edge (each asks accounts about the key) and through an
+    edge that asks nobody (the same nginx config with a fixed principal), in alternating rounds so
+    the machine's drift falls on both alike; p50 and p95 of each, and the p50 difference."""
+    latencies: dict[str, list[float]] = {"with": [], "without": []}
+    first_page = lambda: ("/api/products", {"limit": PAGE})  # noqa: E731
+    async with session(with_auth, headers) as authed, session(without_auth, {}) as open_:
+        for client in (authed, open_):
+            await _client(client, first_page, [], [])  # warm both
+        for _ in range(rounds):
+            for name, client in (("with", authed), ("without", open_)):
+                errors: list[str] = []
+                await asyncio.gather(*(_client(client, first_page, latencies[name], errors) for _ in range(CLIENTS)))
+                if errors:
+                    raise RuntimeError(f"first page {name} authentication: {errors[:2]}")
+    result = {name: {"requests": len(v), "p50_ms": statistics.median(v), "p95_ms": percentile(v, 95)}
+              for name, v in latencies.items()}
+    result["p50_added_ms"] = result["with"]["p50_ms"] - result["without"]["p50_ms"]
+    return result

@@ -46,8 +46,10 @@ if str(ROOT) not in sys.path:
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
+from pikit.auth import Principal, PrincipalSigner  # noqa: E402
 from tests.bench import floor, listing, procstat  # noqa: E402
 from tests.bench import webhooks as webhooks_bench  # noqa: E402
+from tests.support import auth as _test_keys  # noqa: E402,F401  (PRINCIPAL_SIGNING_KEY for the stack)
 from tests.support.edge import Edge  # noqa: E402
 from tests.bench.gen import Expected, ensure_file  # noqa: E402
 from tests.support.stack import AMQP_URL, BASE_DB_URL, Stack, database_url  # noqa: E402
@@ -477,16 +479,16 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
     try:
         started = time.perf_counter()
         await asyncio.to_thread(stack.start)
-        upstream = {name: f"127.0.0.1:{stack.ports[f'{name}-api']}"
-                    for name in ("upload", "catalog", "progress", "webhooks")}
-        edge = Edge(BENCH_DIR / "edge", upstream)
+        headers = {"authorization": f"Bearer {await asyncio.to_thread(stack.api_key, 'admin', 'bench')}"}
+        edge = Edge.for_stack(BENCH_DIR / "edge", stack)
         await asyncio.to_thread(edge.start)
         out["edge"] = {"url": edge.url}
         say(f"  stack up in {time.perf_counter() - started:.1f} s ({', '.join(stack.procs)}); "
             f"edge {edge.url}")
         sampler.phase = "idle"
         await asyncio.sleep(1.0)
-        async with httpx.AsyncClient(base_url=edge.url, timeout=httpx.Timeout(600, connect=10)) as client:
+        async with httpx.AsyncClient(base_url=edge.url, timeout=httpx.Timeout(600, connect=10),
+                                     headers=headers) as client:
             for label in ("empty", "full"):
                 sampler.phase = None
                 floor.psql(database_url("postgres"), "CHECKPOINT")
@@ -505,8 +507,9 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
                     say(f"  [{label}] stopping here: {run.get('status')}")
                     break
             else:
-                out["listing"] = await measure_listing(stack, edge)
-                out["webhooks"] = await measure_webhooks(stack, edge)
+                out["listing"] = await measure_listing(stack, edge, headers)
+                out["authentication"] = await measure_authentication(stack, edge, headers)
+                out["webhooks"] = await measure_webhooks(stack, edge, headers)
     except Exception as exc:
         out["error"] = repr(exc)
         say(f"ERROR during the product import: {exc!r}")
@@ -525,7 +528,7 @@ async def run_imports(path: Path, expected: Expected, keep: bool, pg_settings: l
     return out
 
 
-async def measure_listing(stack: Stack, edge: Edge) -> dict:
+async def measure_listing(stack: Stack, edge: Edge, headers: dict[str, str]) -> dict:
     """Catalog reads at full size (after the imports), 8 concurrent clients per case."""
     conn = await asyncpg.connect(stack.database_url)
     try:
@@ -535,7 +538,7 @@ async def measure_listing(stack: Stack, edge: Edge) -> dict:
         await conn.close()
     say(f"==> catalog list latency at {count:,} products ({listing.CLIENTS} concurrent clients, over the edge)")
     try:
-        cases = await listing.measure(edge.url, ids)
+        cases = await listing.measure(edge.url, headers, ids)
     except Exception as exc:
         say(f"  list benchmark failed: {exc!r}")
         return {"products": count, "error": repr(exc)}
@@ -546,13 +549,35 @@ async def measure_listing(stack: Stack, edge: Edge) -> dict:
     return {"products": count, "cases": cases}
 
 
-async def measure_webhooks(stack: Stack, edge: Edge) -> dict:
+async def measure_authentication(stack: Stack, edge: Edge, headers: dict[str, str]) -> dict:
+    """What asking accounts about every request adds to the first page: the real edge against one
+    that asks nobody (the same config, passing a fixed signed principal on), alternating rounds."""
+    say(f"==> authentication: first page ({listing.CLIENTS} clients) with the edge's check and without it")
+    token = PrincipalSigner(os.environ["PRINCIPAL_SIGNING_KEY"]).sign(
+        Principal("key", "0", "bench-baseline", "admin"), now=time.time() + 6 * 3600)
+    open_edge = Edge.for_stack(BENCH_DIR / "edge-unauthenticated", stack, unauthenticated_as=token)
+    await asyncio.to_thread(open_edge.start)
+    try:
+        result = await listing.authentication_cost(edge.url, headers, open_edge.url)
+    except Exception as exc:
+        say(f"  authentication benchmark failed: {exc!r}")
+        return {"error": repr(exc)}
+    finally:
+        open_edge.stop()
+    for name in ("with", "without"):
+        say(f"  {name:<8} the check  p50 {result[name]['p50_ms']:6.2f} ms   p95 {result[name]['p95_ms']:6.2f} ms   "
+            f"({result[name]['requests']} requests)")
+    say(f"  the check adds {result['p50_added_ms']:+.2f} ms to the first page's p50 (target: at most 1 ms)")
+    return result
+
+
+async def measure_webhooks(stack: Stack, edge: Edge, headers: dict[str, str]) -> dict:
     say(f"==> webhooks: {webhooks_bench.EVENTS:,} product.updated events to one local receiver")
     try:
         async def cpu_snapshot():
             return procstat.cpu_snapshot(process_groups(stack, edge), await postgres_backends(stack))
 
-        result = await webhooks_bench.measure(edge.url, AMQP_URL, stack.namespace, cpu_snapshot)
+        result = await webhooks_bench.measure(edge.url, headers, AMQP_URL, stack.namespace, cpu_snapshot)
     except Exception as exc:
         say(f"  webhook benchmark failed: {exc!r}")
         return {"error": repr(exc)}
@@ -767,6 +792,14 @@ def summarize(results: dict) -> tuple[list[str], dict]:
         verdicts["list_p95"] = {"value": {n: c["p95_ms"] for n, c in lst["cases"].items()}, "ok": oks}
     elif lst.get("error"):
         lines.append(f"  catalog reads: not measured ({lst['error']})")
+
+    auth = (results.get("import") or {}).get("authentication") or {}
+    if "p50_added_ms" in auth:
+        added_ok = auth["p50_added_ms"] <= 1.0
+        lines.append(f"  {'first page p50 with / without the auth check':<44} {auth['with']['p50_ms']:>12.2f} "
+                     f"{auth['without']['p50_ms']:>12.2f}   +1 ms max  {_mark(added_ok)} "
+                     f"({auth['p50_added_ms']:+.2f} ms)")
+        verdicts["authentication"] = {"value": auth["p50_added_ms"], "ok": {"p50_added": added_ok}}
 
     wh = (results.get("import") or {}).get("webhooks") or {}
     if "per_second" in wh:

@@ -82,9 +82,10 @@ def receiver_process():
 WINDOWS = 3
 
 
-async def first_page_latencies(base_url: str, clients: int = 8, requests: int = 40) -> list[float]:
+async def first_page_latencies(base_url: str, headers: dict[str, str], clients: int = 8,
+                               requests: int = 40) -> list[float]:
     latencies: list[float] = []
-    async with listing.session(base_url) as client:
+    async with listing.session(base_url, headers) as client:
         async def one() -> None:
             for _ in range(requests):
                 ms, status, body = await listing.timed_get(client, "/api/products", {"limit": listing.PAGE})
@@ -95,13 +96,14 @@ async def first_page_latencies(base_url: str, clients: int = 8, requests: int = 
     return latencies
 
 
-async def first_page_windows(base_url: str, in_flight=lambda: True) -> tuple[list[float], list[float]]:
+async def first_page_windows(base_url: str, headers: dict[str, str],
+                             in_flight=lambda: True) -> tuple[list[float], list[float]]:
     """(latencies pooled, p95 of each window) of up to WINDOWS windows, while ``in_flight()``."""
     pooled, per_window = [], []
     for _ in range(WINDOWS):
         if not in_flight():
             break
-        window = await first_page_latencies(base_url)
+        window = await first_page_latencies(base_url, headers)
         pooled += window
         per_window.append(listing.percentile(window, 95))
     return pooled, per_window
@@ -129,14 +131,14 @@ async def until_received(received, count: int, timeout: float = 300) -> None:
         await asyncio.sleep(0.1)
 
 
-async def measure(edge_url: str, amqp_url: str, namespace: str, cpu_snapshot) -> dict:
+async def measure(edge_url: str, headers: dict[str, str], amqp_url: str, namespace: str, cpu_snapshot) -> dict:
     """Two rounds of EVENTS events: the first timed alone (throughput), the second with the
     catalog's first page measured while its deliveries are in flight (the latency windows
     starve the dispatcher, which runs at the lowest CPU priority, so they would lower the
     throughput figure). ``cpu_snapshot()``: procstat.cpu_snapshot of the stack, taken around
     each set of windows."""
     with receiver_process() as (received, last_at, port):
-        async with httpx.AsyncClient(base_url=edge_url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=edge_url, timeout=30, headers=headers) as client:
             created = await client.post("/api/webhooks", json={
                 "url": f"http://127.0.0.1:{port}/hook", "events": ["product.updated"], "enabled": True,
                 "description": "bench receiver"})
@@ -149,7 +151,7 @@ async def measure(edge_url: str, amqp_url: str, namespace: str, cpu_snapshot) ->
         seconds = (last_at.value or time.perf_counter()) - started
 
         cpu, phase_started = {"idle": [await cpu_snapshot()]}, {"idle": time.perf_counter()}
-        idle, idle_windows = await first_page_windows(edge_url)
+        idle, idle_windows = await first_page_windows(edge_url, headers)
         cpu["idle"].append(await cpu_snapshot())
         phase_seconds = {"idle": time.perf_counter() - phase_started["idle"]}
         second_started = time.perf_counter()
@@ -157,14 +159,14 @@ async def measure(edge_url: str, amqp_url: str, namespace: str, cpu_snapshot) ->
         cpu["delivering"], phase_started["delivering"] = [await cpu_snapshot()], time.perf_counter()
         received_before = received.value
         # A window counts only if it started with deliveries in flight.
-        busy, busy_windows = await first_page_windows(edge_url, lambda: received.value < 2 * EVENTS)
+        busy, busy_windows = await first_page_windows(edge_url, headers, lambda: received.value < 2 * EVENTS)
         received_while_measuring = received.value - received_before
         cpu["delivering"].append(await cpu_snapshot())
         phase_seconds["delivering"] = time.perf_counter() - phase_started["delivering"]
         still_delivering = received.value < 2 * EVENTS
         await until_received(received, 2 * EVENTS)
         second_round_seconds = last_at.value - second_started
-        async with httpx.AsyncClient(base_url=edge_url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=edge_url, timeout=30, headers=headers) as client:
             await client.delete(f"/api/webhooks/{endpoint_id}")
         return {"events": EVENTS, "received": throughput_received, "seconds": seconds,
                 "per_second": throughput_received / seconds if seconds else 0.0, "publish_seconds": published_s,

@@ -351,6 +351,17 @@ async def wait_for_edge_job(client: httpx.AsyncClient, job_id: str, timeout: flo
         await asyncio.sleep(0.2)
 
 
+async def test_an_upload_over_the_json_limit_streams_through_the_check(edge_stack):
+    stack, edge, _ = edge_stack
+    key = await asyncio.to_thread(stack.api_key, "editor", "big-file")
+    rows = b"".join(b"BIG-%d,A product with a long enough name to add up %d\r\n" % (i, i) for i in range(40_000))
+    assert len(rows) > 2 * 1024 * 1024
+    async with httpx.AsyncClient(base_url=edge.url, timeout=60, headers=bearer(key)) as client:
+        response = await client.post("/api/imports", files={"file": ("big.csv", b"sku,name\r\n" + rows, "text/csv")})
+        assert response.status_code == 202, response.text
+        assert (await wait_for_edge_job(client, response.json()["id"]))["inserted"] == 40_000
+
+
 async def test_uploads_are_rate_limited_per_principal(edge_stack):
     stack, edge, _ = edge_stack
     busy = await asyncio.to_thread(stack.api_key, "editor", "busy")

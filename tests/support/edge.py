@@ -38,12 +38,16 @@ def nginx_binary() -> str:
 
 
 class Edge:
-    def __init__(self, directory: Path, upstreams: dict[str, str], *, web_root: Path = PLACEHOLDER_ROOT):
+    def __init__(self, directory: Path, upstreams: dict[str, str], *, web_root: Path = PLACEHOLDER_ROOT,
+                 unauthenticated_as: str | None = None):
         """``upstreams``: host:port of accounts, upload, catalog, progress (and webhooks, optional).
-        ``web_root``: what ``/`` serves (the placeholder page, or a built ``frontend/dist``)."""
+        ``web_root``: what ``/`` serves (the placeholder page, or a built ``frontend/dist``).
+        ``unauthenticated_as``: for the benchmark's baseline only, an edge that asks nobody and passes
+        this signed principal on with every request (what authentication costs is the difference)."""
         self.dir = directory
         self.upstreams = upstreams
         self.web_root = web_root
+        self.unauthenticated_as = unauthenticated_as
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -73,6 +77,10 @@ class Edge:
         text = template.read_text()
         for key, value in self._subst().items():
             text = text.replace(key, value)
+        if self.unauthenticated_as is not None:
+            assert text.count("auth_request /_auth;") == 1 or template != EDGE_TEMPLATE
+            text = text.replace("auth_request /_auth;",
+                                f'auth_request off; set $pi_principal "{self.unauthenticated_as}";')
         unfilled = PLACEHOLDER.findall(text)
         if unfilled:
             raise ValueError(f"unfilled placeholders {sorted(set(unfilled))} in {target}")
