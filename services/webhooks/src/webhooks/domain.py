@@ -8,8 +8,8 @@ import hashlib
 import ipaddress
 import secrets
 import uuid
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,11 +82,11 @@ def redact_url(url: str) -> str:
     A credential in the path itself (Slack's ``/services/T0/B0/<token>``) is not recognised."""
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]
-    query = "&".join(
-        (f"{key}={REDACTED}" if sep else REDACTED) if part else ""
-        for part in parts.query.split("&") for key, sep, _ in [part.partition("=")]
-    ) if parts.query else ""
-    return urlunsplit((parts.scheme, host, parts.path, query, REDACTED if parts.fragment else ""))
+    query = []
+    for part in parts.query.split("&") if parts.query else []:
+        key, sep, _ = part.partition("=")
+        query.append(f"{key}={REDACTED}" if sep else REDACTED if part else "")
+    return urlunsplit((parts.scheme, host, parts.path, "&".join(query), REDACTED if parts.fragment else ""))
 
 
 # What an endpoint change says in its audit event (``webhook.updated``).
