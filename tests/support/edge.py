@@ -77,10 +77,11 @@ class Edge:
         text = template.read_text()
         for key, value in self._subst().items():
             text = text.replace(key, value)
-        if self.unauthenticated_as is not None:
-            assert text.count("auth_request /_auth;") == 1 or template != EDGE_TEMPLATE
-            text = text.replace("auth_request /_auth;",
-                                f'auth_request off; set $pi_principal "{self.unauthenticated_as}";')
+        if self.unauthenticated_as is not None and template == EDGE_TEMPLATE:
+            # At server level: `set` in the /api/ location would not run for its nested locations.
+            assert text.count("auth_request /_auth;") == 1 and text.count("client_max_body_size 1m;") == 1
+            text = text.replace("auth_request /_auth;", "auth_request off;").replace(
+                "client_max_body_size 1m;", f'client_max_body_size 1m;\n    set $pi_principal "{self.unauthenticated_as}";')
         unfilled = PLACEHOLDER.findall(text)
         if unfilled:
             raise ValueError(f"unfilled placeholders {sorted(set(unfilled))} in {target}")
