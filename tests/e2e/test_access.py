@@ -374,3 +374,14 @@ async def test_uploads_are_rate_limited_per_principal(edge_stack):
         limited = await client.post("/api/imports", files=files, headers=bearer(busy))
         assert limited.json()["error"]["code"] == "rate_limited" and int(limited.headers["retry-after"]) >= 1
         assert (await client.post("/api/imports", files=files, headers=bearer(other))).status_code == 202
+
+
+async def test_without_the_accounts_service_every_api_request_is_refused_with_503(edge_stack):
+    """Last: it stops accounts. The check cannot be made, so nothing passes, and says so."""
+    stack, edge, keys = edge_stack
+    stack.kill("accounts-api")
+    async with httpx.AsyncClient(base_url=edge.url, timeout=30, headers=bearer(keys["admin"])) as client:
+        response = await client.get("/api/products")
+        assert response.status_code == 503 and response.json()["error"]["code"] == "service_unavailable"
+        assert response.headers["retry-after"]
+        assert (await client.get("/healthz")).status_code == 200
