@@ -230,6 +230,7 @@ class WebhookCreated(WebhookEndpointEvent):
 
 class WebhookUpdated(WebhookEndpointEvent):
     changes: dict[str, Any]  # field -> {"old": ..., "new": ...}
+    reason: str | None = None  # why, when the system made the change (an endpoint failing for days)
 
 
 class WebhookDeleted(WebhookEndpointEvent):
