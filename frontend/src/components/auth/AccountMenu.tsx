@@ -1,0 +1,59 @@
+import { Badge, Button, Menu, Text } from '@mantine/core';
+import { IconChevronDown, IconKey, IconLogout, IconUserCircle } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router';
+import { signOut } from '../../api/accountsClient';
+import { useMe } from '../../auth/session';
+import { ROLE_LABEL } from '../../lib/roles';
+import { notify } from '../products/notify';
+
+/** The header's "who is signed in": their email and role, and a menu to change the password or sign out. */
+export function AccountMenu() {
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const out = useMutation({
+    mutationFn: signOut,
+    onSuccess: () => {
+      navigate('/signin', { replace: true });
+      queryClient.clear();
+    },
+    onError: (error) => notify({ color: 'red', title: 'Could not sign out', message: error.message }),
+  });
+
+  return (
+    <Menu position="bottom-end" width={260} withArrow>
+      <Menu.Target>
+        <Button
+          variant="subtle"
+          color="gray"
+          px="xs"
+          aria-label={`Account: ${me.name}, ${ROLE_LABEL[me.role]}`}
+          leftSection={<IconUserCircle size={20} stroke={1.6} aria-hidden />}
+          rightSection={<IconChevronDown size={14} aria-hidden />}
+          styles={{ label: { gap: 8 } }}
+        >
+          <Text span size="sm" fw={500} visibleFrom="sm" truncate maw={220} c="var(--mantine-color-text)">
+            {me.name}
+          </Text>
+          <Badge variant="light" color={me.role === 'admin' ? 'indigo' : 'gray'} radius="sm" ml={6}>
+            {ROLE_LABEL[me.role]}
+          </Badge>
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Signed in as</Menu.Label>
+        <Text size="sm" fw={500} px="sm" pb={6} style={{ overflowWrap: 'anywhere' }}>
+          {me.name} · {ROLE_LABEL[me.role]}
+        </Text>
+        <Menu.Divider />
+        <Menu.Item component={Link} to="/account/password" leftSection={<IconKey size={16} aria-hidden />}>
+          Change password
+        </Menu.Item>
+        <Menu.Item leftSection={<IconLogout size={16} aria-hidden />} onClick={() => out.mutate()} disabled={out.isPending}>
+          Sign out
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
