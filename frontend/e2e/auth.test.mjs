@@ -87,7 +87,10 @@ scenario('a new user chooses their own password before anything else; a session 
   await again.fill('a brand new passphrase');
   await form.getByRole('button', { name: 'Save and continue' }).click();
   await waitForText(form, 'This is not your current password.');
-  assert.equal(await current.getAttribute('aria-invalid'), 'true');
+  const describedBy = await current.evaluate((el) =>
+    (el.getAttribute('aria-describedby') ?? '').split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' '),
+  );
+  assert.match(describedBy, /This is not your current password\./, 'the message is the field’s description');
   await look(page, 'first-password-wrong-current');
 
   await current.fill(temporary);

@@ -22,20 +22,22 @@ export function AccountMenu() {
   });
 
   return (
-    <Menu position="bottom-end" width={260} withArrow>
+    // No initial-focus placeholder: Mantine's is a focusable div inside role="menu" (axe, critical).
+    <Menu position="bottom-end" width={260} withArrow withInitialFocusPlaceholder={false}>
       <Menu.Target>
+        {/* Named by its text, "Account: ops@example.com, Admin": what is seen is part of what is heard. */}
         <Button
           variant="subtle"
           color="gray"
           px="xs"
-          aria-label={`Account: ${me.name}, ${ROLE_LABEL[me.role]}`}
           leftSection={<IconUserCircle size={20} stroke={1.6} aria-hidden />}
           rightSection={<IconChevronDown size={14} aria-hidden />}
-          styles={{ label: { gap: 8 } }}
         >
-          <Text span size="sm" fw={500} visibleFrom="sm" truncate maw={220} c="var(--mantine-color-text)">
+          <span className="visually-hidden">Account:</span>{' '}
+          <Text span size="sm" fw={500} truncate maw={220} c="var(--mantine-color-text)" className="account-email">
             {me.name}
           </Text>
+          <span className="visually-hidden">,</span>{' '}
           <Badge variant="light" color={me.role === 'admin' ? 'indigo' : 'gray'} radius="sm" ml={6}>
             {ROLE_LABEL[me.role]}
           </Badge>
