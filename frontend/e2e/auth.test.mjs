@@ -54,6 +54,11 @@ scenario('signing in: a wrong password is shown at the form, the right one signs
   const menu = page.getByRole('menu');
   await menu.getByRole('menuitem', { name: 'Change password' }).waitFor();
   await look(page, 'account-menu');
+  await menu.getByRole('menuitem', { name: 'Change password' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Change password' }).waitFor();
+  await page.getByRole('form', { name: 'Change password' }).getByLabel(/^Current password/).waitFor();
+  await look(page, 'account-password');
+  await account.click();
   await menu.getByRole('menuitem', { name: 'Sign out' }).click();
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   const me = await page.context().request.get(`${API_URL}/auth/me`);

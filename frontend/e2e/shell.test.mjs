@@ -1,7 +1,7 @@
 // The app shell (signed in as the admin, who sees every link): keyboard access to the skip link
 // and the navigation, and axe-core plus
 // screenshots of the routes that have no scenarios of their own yet. (A screen's scenarios go in
-// a file of its own: import.test.mjs, imports.test.mjs, products.test.mjs, webhooks.test.mjs.)
+// a file of its own: admin, auth, import, imports, products, roles, webhooks.test.mjs.)
 import assert from 'node:assert/strict';
 import { VIEWPORTS, isFocused, look, scenario, tabTo } from './lib.mjs';
 

@@ -104,10 +104,10 @@ export function Shell() {
             aria-controls="main-navigation"
           />
           <Logo />
-          <Title order={2} size="h4" fw={700} style={{ whiteSpace: 'nowrap' }}>
+          <Title order={2} size="h4" fw={700} style={{ whiteSpace: 'nowrap', minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis' }}>
             Product Importer
           </Title>
-          <Group ml="auto" gap="xs" wrap="nowrap">
+          <Group ml="auto" gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
             <AccountMenu />
           </Group>
         </Group>

@@ -30,17 +30,29 @@ export function AccountMenu() {
           variant="subtle"
           color="gray"
           px="xs"
-          leftSection={<IconUserCircle size={20} stroke={1.6} aria-hidden />}
-          rightSection={<IconChevronDown size={14} aria-hidden />}
+          leftSection={<IconUserCircle size={20} stroke={1.6} aria-hidden className="account-decor" />}
+          rightSection={<IconChevronDown size={14} aria-hidden className="account-decor" />}
         >
-          <span className="visually-hidden">Account:</span>{' '}
-          <Text span size="sm" fw={500} truncate maw={220} c="var(--mantine-color-text)" className="account-email">
-            {me.name}
-          </Text>
-          <span className="visually-hidden">,</span>{' '}
-          <Badge variant="light" color={me.role === 'admin' ? 'indigo' : 'gray'} radius="sm" ml={6}>
-            {ROLE_LABEL[me.role]}
-          </Badge>
+          {/* One inline wrapper: in the button's flex label the spaces between the parts would be dropped. */}
+          <span>
+            <span className="visually-hidden">Account:</span>{' '}
+            <Text
+              span
+              size="sm"
+              fw={500}
+              truncate
+              maw={220}
+              c="var(--mantine-color-text)"
+              className="account-email"
+              style={{ display: 'inline-block', verticalAlign: 'middle' }}
+            >
+              {me.name}
+              <span className="visually-hidden">,</span>
+            </Text>{' '}
+            <Badge variant="light" color={me.role === 'admin' ? 'indigo' : 'gray'} radius="sm" style={{ verticalAlign: 'middle' }}>
+              {ROLE_LABEL[me.role]}
+            </Badge>
+          </span>
         </Button>
       </Menu.Target>
       <Menu.Dropdown>
