@@ -93,7 +93,7 @@ export function Shell() {
         Skip to content
       </a>
       <AppShell.Header>
-        <Group h="100%" px="md" gap="sm" wrap="nowrap">
+        <Group h="100%" px={{ base: 'sm', sm: 'md' }} gap="xs" wrap="nowrap">
           <Burger
             opened={opened}
             onClick={toggle}

@@ -25,17 +25,18 @@ export function AccountMenu() {
     // No initial-focus placeholder: Mantine's is a focusable div inside role="menu" (axe, critical).
     <Menu position="bottom-end" width={260} withArrow withInitialFocusPlaceholder={false}>
       <Menu.Target>
-        {/* Named by its text, "Account: ops@example.com, Admin": what is seen is part of what is heard. */}
+        {/* "Account: ops@example.com, Admin": the words seen are in it, in order (axe checks that). */}
         <Button
+          aria-label={`Account: ${me.name}, ${ROLE_LABEL[me.role]}`}
           variant="subtle"
           color="gray"
           px="xs"
-          leftSection={<IconUserCircle size={20} stroke={1.6} aria-hidden className="account-decor" />}
-          rightSection={<IconChevronDown size={14} aria-hidden className="account-decor" />}
+          leftSection={<IconUserCircle size={20} stroke={1.6} aria-hidden />}
+          rightSection={<IconChevronDown size={14} aria-hidden />}
+          classNames={{ section: 'account-decor' }}
         >
-          {/* One inline wrapper: in the button's flex label the spaces between the parts would be dropped. */}
+          {/* One inline wrapper: in the button's flex label the space between the parts would be dropped. */}
           <span>
-            <span className="visually-hidden">Account:</span>{' '}
             <Text
               span
               size="sm"
@@ -47,7 +48,6 @@ export function AccountMenu() {
               style={{ display: 'inline-block', verticalAlign: 'middle' }}
             >
               {me.name}
-              <span className="visually-hidden">,</span>
             </Text>{' '}
             <Badge variant="light" color={me.role === 'admin' ? 'indigo' : 'gray'} radius="sm" style={{ verticalAlign: 'middle' }}>
               {ROLE_LABEL[me.role]}
