@@ -135,13 +135,17 @@ scenario('an admin creates an API key (shown once), revokes it, and the audit lo
   assert.equal(await listed.getByRole('button', { name: /Revoke/ }).count(), 0, 'a revoked key has nothing left to do');
   assert.equal((await withKey()).status, 401, 'the revoked key is refused');
   await look(page, 'admin-api-key-revoked');
+  // Top right, it would cover the next screen's title in its screenshots.
+  const revokedNote = page.locator('.mantine-Notification-root').filter({ hasText: 'API key revoked' });
+  await revokedNote.getByRole('button', { name: 'Dismiss notification' }).click();
+  await revokedNote.waitFor({ state: 'detached' });
 
   // The log, newest first: the revoke, the key, the user; by the admin.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
   await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
-  const rows = page.locator('tbody tr');
+  const rows = page.locator('[data-action]'); // table rows here, cards at 375 px
   await rows.first().waitFor();
-  const actions = await rows.evaluateAll((trs) => trs.map((tr) => ({ action: tr.dataset.action, text: tr.textContent })));
+  const actions = await rows.evaluateAll((els) => els.map((el) => ({ action: el.dataset.action, text: el.textContent })));
   const find = (action, target) => actions.findIndex((a) => a.action === action && a.text.includes(target));
   const revoked = find('api_key.revoked', name);
   const created = find('api_key.created', name);
@@ -157,7 +161,7 @@ scenario('an admin creates an API key (shown once), revokes it, and the audit lo
   const deadline = Date.now() + 15_000;
   let kinds = [];
   while (Date.now() < deadline) {
-    kinds = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
+    kinds = await page.locator('[data-action]').evaluateAll((els) => els.map((el) => el.dataset.action));
     if (kinds.length >= 2 && kinds.every((action) => action.startsWith('api_key.'))) break;
     await page.waitForTimeout(100); // a polling interval, not a sleep for the app
   }

@@ -1,4 +1,5 @@
 import { Button, Center, Loader, Stack, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
@@ -29,8 +30,9 @@ export function SessionGate({ children }: { children: ReactNode }) {
       onSessionFailure((error) => {
         if (error.status === 401) {
           navigate(signInPath(here), { replace: true, state: { expired: error.code === 'session_expired' } });
-          // Nothing read in the session that ended stays in memory.
+          // Nothing read in the session that ended stays in memory, or on screen.
           queryClient.clear();
+          notifications.clean();
         } else {
           void queryClient.invalidateQueries({ queryKey: accountKeys.me });
         }

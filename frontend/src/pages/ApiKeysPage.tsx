@@ -14,6 +14,7 @@ import { formatDateTime } from '../lib/format';
 import { principalLabel } from '../lib/principal';
 import { ROLE_LABEL } from '../lib/roles';
 import { usePageTitle } from '../lib/usePageTitle';
+import { FULL_WIDTH } from '../components/admin/style';
 
 function keyShown({ api_key, key }: ApiKeyWithSecret): Revealed {
   return {
@@ -146,7 +147,7 @@ export function ApiKeysPage() {
                       <Table.Td>
                         {key.revoked_at ? (
                           <>
-                            <Badge variant="light" color="gray" radius="sm">
+                            <Badge variant="light" color="gray" radius="sm" style={FULL_WIDTH}>
                               Revoked
                             </Badge>
                             <Text size="xs" c="dimmed" mt={2}>
@@ -155,7 +156,7 @@ export function ApiKeysPage() {
                             </Text>
                           </>
                         ) : (
-                          <Badge variant="light" color="green" radius="sm">
+                          <Badge variant="light" color="green" radius="sm" style={FULL_WIDTH}>
                             Live
                           </Badge>
                         )}

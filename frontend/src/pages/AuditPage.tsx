@@ -1,4 +1,5 @@
 import { Button, Card, Code, Group, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconListDetails } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
@@ -43,6 +44,89 @@ export function describeChanges(details: AuditEntry['details']): string | null {
   return parts.length ? parts.join(', ') : null;
 }
 
+const who = (entry: AuditEntry) => principalLabel(entry.actor) ?? 'unknown';
+
+function AuditTable({ entries, caption }: { entries: AuditEntry[]; caption: string }) {
+  return (
+    <Card withBorder radius="md" padding={0}>
+      <div role="region" aria-label="Audit log table" tabIndex={0} style={{ overflowX: 'auto' }}>
+        <Table striped verticalSpacing="sm" miw={760}>
+          <caption className="visually-hidden">{caption}</caption>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">When</Table.Th>
+              <Table.Th scope="col">Who</Table.Th>
+              <Table.Th scope="col">What</Table.Th>
+              <Table.Th scope="col">Target</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {entries.map((entry) => {
+              const changes = describeChanges(entry.details);
+              return (
+                <Table.Tr key={entry.id} data-action={entry.action}>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <Text size="sm" component="time" dateTime={entry.at}>
+                      {formatAbsolute(entry.at)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{who(entry)}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm" fw={500}>
+                      {ACTION_LABEL[entry.action] ?? entry.action}
+                    </Text>
+                    <Code fz="xs">{entry.action}</Code>
+                  </Table.Td>
+                  <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                    {entry.target ?? '–'}
+                    {changes && (
+                      <Text size="xs" c="dimmed">
+                        {changes}
+                      </Text>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </div>
+    </Card>
+  );
+}
+
+function AuditList({ entries, caption }: { entries: AuditEntry[]; caption: string }) {
+  return (
+    <Stack component="ol" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} aria-label={caption}>
+      {entries.map((entry) => {
+        const changes = describeChanges(entry.details);
+        return (
+          <Card component="li" key={entry.id} withBorder padding="sm" radius="md" data-action={entry.action}>
+            <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
+              <Text size="sm" fw={600}>
+                {ACTION_LABEL[entry.action] ?? entry.action}
+              </Text>
+              <Code fz="xs">{entry.action}</Code>
+            </Group>
+            <Text size="sm" mt={4} style={{ overflowWrap: 'anywhere' }}>
+              {entry.target ?? '–'}
+            </Text>
+            {changes && (
+              <Text size="xs" c="dimmed">
+                {changes}
+              </Text>
+            )}
+            <Text size="xs" c="dimmed" mt={4} style={{ overflowWrap: 'anywhere' }}>
+              by {who(entry)} ·{' '}
+              <time dateTime={entry.at}>{formatAbsolute(entry.at)}</time>
+            </Text>
+          </Card>
+        );
+      })}
+    </Stack>
+  );
+}
+
 /** /admin/audit: who did what, newest first; by kind (?kind=user), 50 at a time. */
 export function AuditPage() {
   usePageTitle('Audit log');
@@ -57,6 +141,9 @@ export function AuditPage() {
   });
   const entries = log.data?.pages.flatMap((page) => page.items) ?? [];
   const kindLabel = KINDS.find((k) => k.value === kind)?.label ?? 'Everything';
+  const caption = `Audit log, ${kindLabel.toLowerCase()}, newest first`;
+  // Below Mantine's sm breakpoint: one card per entry, what happened first (four columns do not fit).
+  const narrow = useMediaQuery('(max-width: 47.99em)');
 
   return (
     <Stack gap="lg">
@@ -92,50 +179,7 @@ export function AuditPage() {
         </Card>
       ) : (
         <Stack gap="xs">
-          <Card withBorder radius="md" padding={0}>
-            <div role="region" aria-label="Audit log table" tabIndex={0} style={{ overflowX: 'auto' }}>
-              <Table striped verticalSpacing="sm" miw={760}>
-                <caption className="visually-hidden">{`Audit log, ${kindLabel.toLowerCase()}, newest first`}</caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">When</Table.Th>
-                    <Table.Th scope="col">Who</Table.Th>
-                    <Table.Th scope="col">What</Table.Th>
-                    <Table.Th scope="col">Target</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {entries.map((entry) => {
-                    const changes = describeChanges(entry.details);
-                    return (
-                      <Table.Tr key={entry.id} data-action={entry.action}>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                          <Text size="sm" component="time" dateTime={entry.at}>
-                            {formatAbsolute(entry.at)}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td style={{ overflowWrap: 'anywhere' }}>{principalLabel(entry.actor) ?? 'unknown'}</Table.Td>
-                        <Table.Td>
-                          <Text size="sm" fw={500}>
-                            {ACTION_LABEL[entry.action] ?? entry.action}
-                          </Text>
-                          <Code fz="xs">{entry.action}</Code>
-                        </Table.Td>
-                        <Table.Td style={{ overflowWrap: 'anywhere' }}>
-                          {entry.target ?? '–'}
-                          {changes && (
-                            <Text size="xs" c="dimmed">
-                              {changes}
-                            </Text>
-                          )}
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </div>
-          </Card>
+          {narrow ? <AuditList entries={entries} caption={caption} /> : <AuditTable entries={entries} caption={caption} />}
           <Group justify="center" mt="xs">
             {log.hasNextPage ? (
               <Button variant="light" onClick={() => log.fetchNextPage()} loading={log.isFetchingNextPage}>

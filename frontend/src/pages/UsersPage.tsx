@@ -27,6 +27,7 @@ import { formatDateTime } from '../lib/format';
 import { principalLabel } from '../lib/principal';
 import { ROLE_LABEL } from '../lib/roles';
 import { usePageTitle } from '../lib/usePageTitle';
+import { FULL_WIDTH } from '../components/admin/style';
 
 type Question = { kind: 'disable' | 'enable' | 'reset'; user: User };
 
@@ -179,7 +180,7 @@ export function UsersPage() {
                             </Badge>
                           )}
                           {user.must_change_password && (
-                            <Badge size="sm" variant="light" color="orange" radius="sm">
+                            <Badge size="sm" variant="light" color="orange" radius="sm" style={FULL_WIDTH}>
                               Temporary password
                             </Badge>
                           )}
@@ -196,7 +197,7 @@ export function UsersPage() {
                         />
                       </Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={user.disabled ? 'gray' : 'green'} radius="sm">
+                        <Badge variant="light" color={user.disabled ? 'gray' : 'green'} radius="sm" style={FULL_WIDTH}>
                           {user.disabled ? 'Disabled' : 'Active'}
                         </Badge>
                       </Table.Td>

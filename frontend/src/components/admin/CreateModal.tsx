@@ -7,7 +7,7 @@ import { ApiError } from '../../api/client';
 import { ROLE_DESCRIPTION, ROLE_LABEL } from '../../lib/roles';
 import { MODAL_PROPS } from '../webhooks/style';
 
-export const ROLE_OPTIONS = ROLES.map((role) => ({ value: role, label: `${ROLE_LABEL[role]}: ${ROLE_DESCRIPTION[role]}` }));
+export const ROLE_OPTIONS = ROLES.map((role) => ({ value: role, label: ROLE_LABEL[role] }));
 
 /**
  * Add a user (an email) or an API key (a name), each with a role. The answer, which holds the
@@ -95,6 +95,7 @@ export function CreateModal<T>({
           />
           <NativeSelect
             label="Role"
+            description={`${ROLE_LABEL[role]}: ${ROLE_DESCRIPTION[role]}.`}
             data={ROLE_OPTIONS}
             value={role}
             onChange={(event) => setRole(event.currentTarget.value as Role)}

@@ -1,5 +1,6 @@
 import { Badge, Button, Menu, Text } from '@mantine/core';
 import { IconChevronDown, IconKey, IconLogout, IconUserCircle } from '@tabler/icons-react';
+import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { signOut } from '../../api/accountsClient';
@@ -17,6 +18,7 @@ export function AccountMenu() {
     onSuccess: () => {
       navigate('/signin', { replace: true });
       queryClient.clear();
+      notifications.clean();
     },
     onError: (error) => notify({ color: 'red', title: 'Could not sign out', message: error.message }),
   });
