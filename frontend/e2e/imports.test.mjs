@@ -1,4 +1,5 @@
-// The Imports history screen (/imports): finished jobs listed with their counts, new ones live.
+// The Imports history screen (/imports): finished jobs listed with their counts and who started
+// them, new ones live. Signed in as the viewer: reading the history is everyone's.
 import assert from 'node:assert/strict';
 import { csv, look, scenario, uniqueTag, uploadCsv, waitForJob, waitForText } from './lib.mjs';
 
@@ -31,15 +32,18 @@ scenario('the history lists a finished import with status completed and its coun
   const row = table.getByRole('row').filter({ hasText: filename });
   await row.waitFor();
   const cells = await rowCells(table, row);
-  assert.equal(cells.File, filename);
+  assert.equal(cells.File, `${filename}by key ${job.created_by.slice(4)}`); // the name, and who started it below it
   assert.equal(cells.Status, 'Completed');
   assert.deepEqual(
     [cells.Rows, cells.Inserted, cells.Updated, cells.Invalid, cells.Duplicates],
     ['4', '2', '0', '1', '1'],
   );
   await row.getByRole('link', { name: `Errors of ${filename}` }).waitFor();
+  // Started through the API with the admin key (api()): the key, by the display rule.
+  assert.ok(job.created_by.startsWith('key:'), job.created_by);
+  assert.equal(await row.locator('[data-started-by]').textContent(), `by key ${job.created_by.slice(4)}`);
   await look(page, 'imports-history');
-});
+}, { as: 'viewer' });
 
 scenario('an import started elsewhere appears in the open history and completes live', async ({ page }) => {
   await page.goto('/imports');
@@ -53,4 +57,4 @@ scenario('an import started elsewhere appears in the open history and completes 
   const row = page.getByRole('table').getByRole('row').filter({ hasText: filename });
   await row.waitFor();
   await waitForText(row, 'Completed', { timeout: 60_000 });
-});
+}, { as: 'viewer' });

@@ -12,6 +12,9 @@
 //   E2E_SCREENSHOT_DIR  where the screenshots go (default ../.var/screenshots/e2e)
 //   CHROMIUM_PATH       the browser (default /usr/bin/chromium, Debian's)
 //   E2E_TIMEOUT_MS      how long a locator waits by default (15000)
+//   E2E_USERS           {"viewer": {"email", "password"}, "editor": ..., "admin": ...}: one user per role,
+//                       their passwords already permanent (signIn() below)
+//   E2E_API_KEY         an admin API key: api() sends it (Authorization: Bearer)
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +31,8 @@ export const API_URL = (process.env.E2E_API_URL ?? `${BASE_URL}/api`).replace(/\
 export const RECEIVER_URL = process.env.E2E_RECEIVER_URL?.replace(/\/$/, '') ?? null;
 export const SCREENSHOT_DIR = process.env.E2E_SCREENSHOT_DIR ?? resolve(here, '../../.var/screenshots/e2e');
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 15_000);
+export const USERS = JSON.parse(process.env.E2E_USERS ?? '{}');
+export const API_KEY = process.env.E2E_API_KEY ?? null;
 export const VIEWPORTS = {
   desktop: { width: 1280, height: 900 },
   mobile: { width: 375, height: 812 },
@@ -65,12 +70,14 @@ after(async () => {
 // ------------------------------------------------------------------------------ scenarios
 
 /**
- * A browser scenario: `fn({ page, allowConsoleError })` on a fresh context at desktop size.
+ * A browser scenario: `fn({ page, allowConsoleError })` on a fresh context at desktop size,
+ * signed in as the user of role `as` ('viewer', 'editor' (the default) or 'admin'; null: signed
+ * out, on no page yet).
  * Fails on any console error or page error, except messages matching a pattern passed to
  * `allowConsoleError` (say, Chromium's "Failed to load resource ... 422" for a rejected file).
  * On failure a screenshot `FAILED-<name>.png` shows where it stopped.
  */
-export function scenario(name, fn, { timeout = 90_000 } = {}) {
+export function scenario(name, fn, { timeout = 90_000, as = 'editor' } = {}) {
   test(name, { timeout }, async () => {
     const context = await (await browser()).newContext({
       viewport: VIEWPORTS.desktop,
@@ -88,6 +95,7 @@ export function scenario(name, fn, { timeout = 90_000 } = {}) {
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error}`));
     try {
+      if (as) await signIn(page, as);
       await fn({ page, allowConsoleError: (pattern) => allowed.push(pattern) });
       assert.deepEqual(problems, [], `console or page errors:\n  ${problems.join('\n  ')}`);
     } catch (error) {
@@ -234,9 +242,37 @@ export function csvFile(name, text) {
   return { name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') };
 }
 
-/** fetch on the API (E2E_API_URL); JSON answer, or throws with the status and body. */
+// ------------------------------------------------------------------------------ who
+
+/** `{email, password}` of the test user of `role` (E2E_USERS). */
+export function user(role) {
+  const found = USERS[role];
+  if (!found) throw new Error(`no ${role} user in E2E_USERS (tests/e2e/test_dashboard.py makes one per role)`);
+  return found;
+}
+
+/**
+ * Sign the page's browser context in as the user of `role`, through the API (the session cookie
+ * lands in the context's cookie jar); the sign-in form itself is auth.test.mjs's business. The
+ * Origin is the one a browser would send from the dashboard.
+ */
+export async function signIn(page, role) {
+  const { email, password } = user(role);
+  const response = await page.context().request.post(`${API_URL}/auth/login`, {
+    data: { email, password },
+    headers: { Origin: BASE_URL },
+  });
+  assert.equal(response.status(), 200, `signing in as ${email}: HTTP ${response.status()} ${await response.text()}`);
+}
+
+/** The Authorization header of the admin API key (E2E_API_KEY), for calls outside api(). */
+export function authHeaders() {
+  return API_KEY ? { Authorization: `Bearer ${API_KEY}` } : {};
+}
+
+/** fetch on the API (E2E_API_URL) with the admin API key; JSON answer, or throws with the status and body. */
 export async function api(path, init = {}) {
-  const response = await fetch(`${API_URL}${path}`, init);
+  const response = await fetch(`${API_URL}${path}`, { ...init, headers: { ...authHeaders(), ...(init.headers ?? {}) } });
   const text = await response.text();
   if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${response.status} ${text}`);
   return text ? JSON.parse(text) : null;

@@ -1,5 +1,6 @@
 // The Products screen (/products): filters, sort and pages kept in the URL; create and edit in
 // the modal with the API's errors at their fields; a product's history; delete one; delete all.
+// Signed in as the editor, except deleting all (the admin's); the viewer's view is in roles.test.mjs.
 //
 // The stack is shared by every file: the scenarios make their own products (SKUs with a
 // uniqueTag()) and filter by them. Deleting the whole catalog comes last, and only where the
@@ -11,6 +12,7 @@ import {
   API_URL,
   TIMEOUT,
   api,
+  authHeaders,
   csv,
   isFocused,
   look,
@@ -19,6 +21,7 @@ import {
   uniqueTag,
   uploadCsv,
   waitForJob,
+  user,
   waitForText,
 } from './lib.mjs';
 
@@ -250,7 +253,7 @@ scenario('a product is created from the keyboard; the API’s errors show at the
   assert.deepEqual(created.items.map((p) => [p.sku, p.name, Number(p.price)]), [[newSku, 'Teapot', 12.5]]);
 });
 
-scenario('editing an imported product saves the change, and its history shows the edit by API and the import row', async ({ page }) => {
+scenario('editing an imported product saves the change, and its history shows who edited it and who imported the row', async ({ page }) => {
   const { tag, job, sku } = await seed();
   const target = sku(2);
   const newName = `Product 2, renamed ${tag}`;
@@ -279,10 +282,12 @@ scenario('editing an imported product saves the change, and its history shows th
   await until(page, () => entries.count(), (n) => n === 2, 'two history entries');
   const [updated, created] = await entries.allTextContents();
   assert.match(updated, /^Updated/);
-  assert.match(updated, /by\s*API/);
+  // The edit by the signed-in editor; the row by whoever started the seed import (the API key).
+  assert.match(updated, new RegExp(`by\\s*${user('editor').email.replace(/\./g, '\\.')}`));
   // The arrow is for the eyes, "changed to" for screen readers.
   assert.ok(updated.replace(/\s+/g, ' ').includes(`Name: Product 2 → changed to ${newName}`), updated);
   assert.match(created, /^Created/);
+  assert.match(created, new RegExp(`by\\s*key ${job.created_by.replace(/^key:/, '')}\\s*via\\s*Import ${job.id.slice(0, 8)}, row 3`));
   const importLink = entries.nth(1).getByRole('link', { name: `Import ${job.id.slice(0, 8)}, row 3` });
   assert.equal(await importLink.getAttribute('href'), `/imports#job-${job.id}`);
   await look(page, 'products-history');
@@ -309,7 +314,7 @@ scenario('deleting one product asks first, then it is gone (the API answers 404)
   await dialog.waitFor({ state: 'detached' });
   await page.getByText('No products match these filters').waitFor();
 
-  const response = await fetch(`${API_URL}/products/${product.id}`);
+  const response = await fetch(`${API_URL}/products/${product.id}`, { headers: authHeaders() });
   assert.equal(response.status, 404);
 });
 
@@ -354,4 +359,4 @@ scenario('deleting all products needs DELETE typed; then the catalog is empty', 
   assert.equal(await page.getByRole('button', { name: 'Delete all…' }).count(), 0, 'nothing left to delete');
   assert.equal((await api('/products?limit=1')).total, 0);
   await look(page, 'products-empty');
-});
+}, { as: 'admin' });

@@ -1,6 +1,7 @@
-// The app shell: keyboard access to the skip link and the navigation, and axe-core plus
+// The app shell (signed in as the admin, who sees every link): keyboard access to the skip link
+// and the navigation, and axe-core plus
 // screenshots of the routes that have no scenarios of their own yet. (A screen's scenarios go in
-// a file of its own: import.test.mjs, imports.test.mjs, products.test.mjs, webhooks.test.mjs.)
+// a file of its own: admin, auth, import, imports, products, roles, webhooks.test.mjs.)
 import assert from 'node:assert/strict';
 import { VIEWPORTS, isFocused, look, scenario, tabTo } from './lib.mjs';
 
@@ -40,9 +41,12 @@ scenario('Tab from the top reaches the skip link, which moves to the content, th
   await page.getByRole('heading', { level: 1, name: 'Import products' }).waitFor();
   const nav = page.getByRole('navigation', { name: 'Main' });
   await tabTo(page, skip);
+  // The header's account menu (who is signed in), then the navigation.
+  await page.keyboard.press('Tab');
+  assert.ok(await isFocused(page.getByRole('button', { name: /^Account: / })), 'the account menu follows the skip link');
   const passed = await tabTo(page, nav.getByRole('link', { name: 'Import', exact: true }), { limit: 3 });
-  assert.deepEqual(passed, [], `only the navigation follows the skip link; passed: ${passed.join(', ')}`);
-  for (const name of ['Imports history', 'Products', 'Webhooks']) {
+  assert.deepEqual(passed, [], `only the navigation follows the account menu; passed: ${passed.join(', ')}`);
+  for (const name of ['Imports history', 'Products', 'Webhooks', 'Users', 'API keys', 'Audit log']) {
     await page.keyboard.press('Tab');
     assert.ok(await isFocused(nav.getByRole('link', { name })), `Tab reaches ${name}`);
   }
@@ -51,7 +55,7 @@ scenario('Tab from the top reaches the skip link, which moves to the content, th
   await page.getByRole('heading', { level: 1, name: 'Imports' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/imports');
   assert.equal(await nav.getByRole('link', { name: 'Imports history' }).getAttribute('aria-current'), 'page');
-});
+}, { as: 'admin' });
 
 scenario('on a phone the menu button opens the navigation from the keyboard', async ({ page }) => {
   await page.setViewportSize(VIEWPORTS.mobile);
@@ -68,9 +72,9 @@ scenario('on a phone the menu button opens the navigation from the keyboard', as
   assert.equal(await close.getAttribute('aria-expanded'), 'true');
 
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await tabTo(page, nav.getByRole('link', { name: 'Products' }), { limit: 4 });
+  await tabTo(page, nav.getByRole('link', { name: 'Products' }), { limit: 4 }); // the account menu, Import, Imports history
   await look(page, 'shell-mobile-menu', { sizes: ['mobile'] });
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Products' }).waitFor();
   await page.getByRole('button', { name: 'Open navigation' }).waitFor(); // closed again after navigating
-});
+}, { as: 'admin' });

@@ -4,6 +4,7 @@
 // re-send, a failing endpoint, and edit / disable / rotate / delete.
 //
 // The first scenario needs a stack without webhook endpoints (each scenario deletes what it made).
+// Webhooks are admin-only: every scenario here is signed in as the admin.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
@@ -190,7 +191,7 @@ if (!RECEIVER_URL) {
     } finally {
       await deleteEndpoints(url);
     }
-  });
+  }, { as: 'admin' });
 
   scenario('an endpoint answering 500 shows its failed last delivery', async ({ page }) => {
     const tag = uniqueTag();
@@ -211,7 +212,7 @@ if (!RECEIVER_URL) {
     } finally {
       await deleteEndpoints(url);
     }
-  });
+  }, { as: 'admin' });
 
   scenario('an endpoint is edited, disabled, its secret rotated, and deleted after a confirmation', async ({ page }) => {
     const tag = uniqueTag();
@@ -281,5 +282,5 @@ if (!RECEIVER_URL) {
     } finally {
       await deleteEndpoints(url);
     }
-  });
+  }, { as: 'admin' });
 }

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const documents = ['upload', 'catalog', 'webhooks'].map((name) => [`openapi/${name}.json`, `src/api/${name}.d.ts`]);
+const documents = ['upload', 'catalog', 'webhooks', 'accounts'].map((name) => [`openapi/${name}.json`, `src/api/${name}.d.ts`]);
 const tmp = mkdtempSync(join(tmpdir(), 'api-types-'));
 const cli = join(root, 'node_modules/openapi-typescript/bin/cli.js');
 let stale = 0;

@@ -12,7 +12,7 @@ check=0
 [ "${1:-}" = "--check" ] && check=1
 
 # document name -> the Python module whose api_app() serves it
-services=(upload:upload.service catalog:catalog.service webhooks:webhooks.service)
+services=(upload:upload.service catalog:catalog.service webhooks:webhooks.service accounts:accounts.service)
 
 cd "$root"
 stale=0

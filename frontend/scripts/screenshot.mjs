@@ -41,6 +41,14 @@ try {
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
+  // Signed in (the dashboard asks who first, and shows the sign-in page to nobody).
+  await page.route('**/api/auth/me', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ kind: 'user', id: '1', name: 'ops@example.com', role: 'editor', must_change_password: false, session_expires_at: null }),
+    }),
+  );
   await page.route('**/api/progress/imports/**', (route) =>
     route.fulfill({ status: 200, contentType: 'text/event-stream', body: `event: snapshot\nid: 1-0\ndata: ${JSON.stringify(snapshot)}\n\n` }),
   );

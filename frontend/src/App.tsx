@@ -1,8 +1,20 @@
 import { AppShell, Burger, Group, NavLink, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconFileImport, IconHistory, IconPackage, IconWebhook } from '@tabler/icons-react';
-import { useEffect, useRef } from 'react';
+import { IconFileImport, IconHistory, IconKey, IconListDetails, IconPackage, IconUsers, IconWebhook } from '@tabler/icons-react';
+import { useEffect, useRef, type ReactElement } from 'react';
 import { NavLink as RouterNavLink, Outlet, createBrowserRouter, useLocation, type RouteObject } from 'react-router';
+import type { Role } from './api/accountsClient';
+import { SessionGate } from './auth/SessionGate';
+import { SignInPage } from './auth/SignInPage';
+import { useRole } from './auth/session';
+import { AccountMenu } from './components/auth/AccountMenu';
+import { RequireRole } from './components/auth/RequireRole';
+import { Logo } from './components/Logo';
+import { may } from './lib/roles';
+import { AccountPasswordPage } from './pages/AccountPasswordPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
+import { AuditPage } from './pages/AuditPage';
+import { UsersPage } from './pages/UsersPage';
 import { ImportPage } from './pages/ImportPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PlaceholderPage } from './pages/PlaceholderPage';
@@ -10,17 +22,55 @@ import { WebhookDetailPage } from './pages/WebhookDetailPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { ProductsPage } from './pages/ProductsPage';
 
-const NAV = [
-  { to: '/', label: 'Import', icon: IconFileImport, end: true },
-  { to: '/imports', label: 'Imports history', icon: IconHistory, end: false },
-  { to: '/products', label: 'Products', icon: IconPackage, end: false },
-  { to: '/webhooks', label: 'Webhooks', icon: IconWebhook, end: false },
+interface NavItem {
+  to: string;
+  label: string;
+  icon: typeof IconFileImport;
+  end: boolean;
+  /** Shown to this role and those above it only: a link to a screen that would only refuse is noise. */
+  role: Role;
+}
+
+const NAV: NavItem[] = [
+  { to: '/', label: 'Import', icon: IconFileImport, end: true, role: 'viewer' },
+  { to: '/imports', label: 'Imports history', icon: IconHistory, end: false, role: 'viewer' },
+  { to: '/products', label: 'Products', icon: IconPackage, end: false, role: 'viewer' },
+  { to: '/webhooks', label: 'Webhooks', icon: IconWebhook, end: false, role: 'admin' },
 ];
+
+const ADMIN_NAV: NavItem[] = [
+  { to: '/admin/users', label: 'Users', icon: IconUsers, end: false, role: 'admin' },
+  { to: '/admin/api-keys', label: 'API keys', icon: IconKey, end: false, role: 'admin' },
+  { to: '/admin/audit', label: 'Audit log', icon: IconListDetails, end: false, role: 'admin' },
+];
+
+function NavLinks({ items }: { items: NavItem[] }) {
+  const location = useLocation();
+  return items.map(({ to, label, icon: Icon, end }) => {
+    const active = end ? location.pathname === to : location.pathname.startsWith(to);
+    return (
+      <NavLink
+        key={to}
+        component={RouterNavLink}
+        to={to}
+        end={end}
+        label={label}
+        leftSection={<Icon size={18} stroke={1.6} aria-hidden />}
+        active={active}
+        aria-current={active ? 'page' : undefined}
+        style={{ borderRadius: 'var(--mantine-radius-sm)' }}
+      />
+    );
+  });
+}
 
 export function Shell() {
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
+  const role = useRole();
+  const nav = NAV.filter((item) => may(role, item.role));
+  const adminNav = ADMIN_NAV.filter((item) => may(role, item.role));
 
   // After navigating, close the mobile menu and move focus to the page (keyboard and screen readers).
   const first = useRef(true);
@@ -43,7 +93,7 @@ export function Shell() {
         Skip to content
       </a>
       <AppShell.Header>
-        <Group h="100%" px="md" gap="sm" wrap="nowrap">
+        <Group h="100%" px={{ base: 'sm', sm: 'md' }} gap="xs" wrap="nowrap">
           <Burger
             opened={opened}
             onClick={toggle}
@@ -53,29 +103,25 @@ export function Shell() {
             aria-expanded={opened}
             aria-controls="main-navigation"
           />
-          <svg width="26" height="26" viewBox="0 0 32 32" aria-hidden>
-            <rect width="32" height="32" rx="6" fill="var(--mantine-color-blue-6)" />
-            <path d="M9 21h14M16 8v10m-5-5 5 5 5-5" stroke="#fff" strokeWidth="3" fill="none" strokeLinecap="round" strokeLinejoin="round" />
-          </svg>
-          <Title order={2} size="h4" fw={700}>
+          <Logo />
+          <Title order={2} size="h4" fw={700} style={{ whiteSpace: 'nowrap', minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis' }}>
             Product Importer
           </Title>
+          <Group ml="auto" gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
+            <AccountMenu />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm" id="main-navigation" component="nav" aria-label="Main">
-        {NAV.map(({ to, label, icon: Icon, end }) => (
-          <NavLink
-            key={to}
-            component={RouterNavLink}
-            to={to}
-            end={end}
-            label={label}
-            leftSection={<Icon size={18} stroke={1.6} aria-hidden />}
-            active={end ? location.pathname === to : location.pathname.startsWith(to)}
-            aria-current={(end ? location.pathname === to : location.pathname.startsWith(to)) ? 'page' : undefined}
-            style={{ borderRadius: 'var(--mantine-radius-sm)' }}
-          />
-        ))}
+        <NavLinks items={nav} />
+        {adminNav.length > 0 && (
+          <div role="group" aria-labelledby="nav-admin">
+            <Text id="nav-admin" size="xs" fw={700} c="dimmed" tt="uppercase" px="xs" mt="md" mb={4}>
+              Admin
+            </Text>
+            <NavLinks items={adminNav} />
+          </div>
+        )}
         <Text size="xs" c="dimmed" mt="auto" px="xs">
           CSV imports into the product catalog.
         </Text>
@@ -92,21 +138,50 @@ export function Shell() {
 function NotFound() {
   return (
     <PlaceholderPage title="Page not found" icon={<VisuallyHidden>404</VisuallyHidden>}>
-      There is no page at this address. Use the navigation to go to Import, Imports history, Products or Webhooks.
+      There is no page at this address. Use the navigation to go to another screen.
     </PlaceholderPage>
   );
 }
 
+const adminOnly = (title: string, page: ReactElement) => (
+  <RequireRole action="admin" title={title}>
+    {page}
+  </RequireRole>
+);
+
 export const routes: RouteObject[] = [
+  { path: '/signin', element: <SignInPage /> },
   {
     path: '/',
-    element: <Shell />,
+    element: (
+      <SessionGate>
+        <Shell />
+      </SessionGate>
+    ),
     children: [
       { index: true, element: <ImportPage /> },
       { path: 'imports', element: <ImportsPage /> },
       { path: 'products', element: <ProductsPage /> },
-      { path: 'webhooks', element: <WebhooksPage /> },
-      { path: 'webhooks/:id', element: <WebhookDetailPage /> },
+      {
+        path: 'webhooks',
+        element: (
+          <RequireRole action="webhooks" title="Webhooks">
+            <WebhooksPage />
+          </RequireRole>
+        ),
+      },
+      {
+        path: 'webhooks/:id',
+        element: (
+          <RequireRole action="webhooks" title="Webhook">
+            <WebhookDetailPage />
+          </RequireRole>
+        ),
+      },
+      { path: 'admin/users', element: adminOnly('Users', <UsersPage />) },
+      { path: 'admin/api-keys', element: adminOnly('API keys', <ApiKeysPage />) },
+      { path: 'admin/audit', element: adminOnly('Audit log', <AuditPage />) },
+      { path: 'account/password', element: <AccountPasswordPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -36,7 +36,14 @@ export const theme = createTheme({
 
 const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': '#5c636a' }, // 6.1:1 on white (gray-6 is 3.3:1)
+  light: {
+    '--mantine-color-dimmed': '#5c636a', // 6.1:1 on white (gray-6 is 3.3:1)
+    '--mantine-color-error': 'var(--mantine-color-red-8)', // field errors (red-6 is 3.3:1)
+    // Light badges' text on their own tint (green-9 on it is 4.45:1): a shade darker.
+    '--mantine-color-green-light-color': '#1f6b30',
+    '--mantine-color-orange-light-color': '#a33a0b',
+    '--mantine-color-gray-light-color': 'var(--mantine-color-gray-8)',
+  },
   dark: {},
 });
 

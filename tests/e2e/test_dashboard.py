@@ -7,18 +7,25 @@ receiver. The scenarios themselves are Node scripts, ``frontend/e2e/*.test.mjs``
 with Debian's chromium, axe-core), run by ``frontend/e2e/run.mjs``; this test starts what they
 need, runs them and fails with their output. Screenshots go to ``.var/screenshots/e2e/``.
 
+Every /api request needs a principal: the scenarios sign in as one user per role (made here
+through the accounts command line, their temporary passwords changed through the edge the way
+the dashboard's first sign-in does) and set data up with an admin API key.
+
 Needs Node.js and chromium (``make test`` installs chromium); skipped with PI_SKIP_FRONTEND=1.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.edge import Edge
@@ -37,11 +44,36 @@ FRONTEND = ROOT / "frontend"
 SCREENSHOTS = ROOT / ".var/screenshots/e2e"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 NODE_TIMEOUT = 300  # the scenarios take well under a minute on an idle machine
+ROLES = ("viewer", "editor", "admin")
+
+
+def make_accounts(stack: Stack, edge: Edge) -> dict:
+    """One user per role with a permanent password, and an admin API key (``e2e-admin``).
+
+    A new user's password is a temporary one that the edge lets do nothing but change it; the
+    change goes through the edge as the dashboard's does: sign in, then POST /api/auth/password
+    with the session cookie and this site's Origin (a state-changing request with a cookie needs it).
+    """
+    users = {}
+    for role in ROLES:
+        email = f"{role}@e2e.test"
+        temporary = stack.add_user(email, role)
+        password = f"e2e-{role}-{secrets.token_urlsafe(12)}"
+        with httpx.Client(base_url=edge.url, headers={"Origin": edge.url}, timeout=30) as client:
+            signed_in = client.post("/api/auth/login", json={"email": email, "password": temporary})
+            assert signed_in.status_code == 200, f"sign-in of {email}: {signed_in.status_code} {signed_in.text}"
+            changed = client.post("/api/auth/password", json={"current_password": temporary, "new_password": password})
+            assert changed.status_code == 204, f"password change of {email}: {changed.status_code} {changed.text}"
+            client.post("/api/auth/logout")
+        users[role] = {"email": email, "password": password}
+    return {"users": users, "api_key": stack.api_key("admin", name="e2e-admin")}
 
 
 def start_build() -> subprocess.Popen:
     """``npm run build`` when a source is newer than frontend/dist (in the background)."""
-    return subprocess.Popen([str(ROOT / "deploy/local/ensure-frontend.sh"), "build"], cwd=ROOT,
+    # ALLOWED_HOSTS set (empty by default): deploy/local/lib.sh reads it unguarded under `set -u`.
+    env = {**os.environ, "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "")}
+    return subprocess.Popen([str(ROOT / "deploy/local/ensure-frontend.sh"), "build"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -72,9 +104,10 @@ async def dashboard(tmp_path_factory):
             pytest.fail(f"the dashboard did not build (deploy/local/ensure-frontend.sh build):\n{output}")
         edge = Edge.for_stack(root / "edge", stack, web_root=FRONTEND / "dist")
         edge.start()
-        print(f"\nsetup: services ready in {stack_ready - started:.1f}s, dashboard built and edge up "
-              f"{time.monotonic() - stack_ready:.1f}s later")
-        yield stack, edge, receiver
+        accounts = make_accounts(stack, edge)
+        print(f"\nsetup: services ready in {stack_ready - started:.1f}s, dashboard built, edge up and users "
+              f"made {time.monotonic() - stack_ready:.1f}s later")
+        yield stack, edge, receiver, accounts
     finally:
         if build.poll() is None:
             build.kill()
@@ -87,11 +120,13 @@ async def dashboard(tmp_path_factory):
 
 
 async def test_dashboard_scenarios_in_chromium(dashboard):
-    stack, edge, receiver = dashboard
+    stack, edge, receiver, accounts = dashboard
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's screens
     env = {**os.environ, "E2E_BASE_URL": edge.url, "E2E_API_URL": f"{edge.url}/api",
            "E2E_RECEIVER_URL": receiver.url, "E2E_SCREENSHOT_DIR": str(SCREENSHOTS), "CHROMIUM_PATH": CHROMIUM,
            "NO_COLOR": "1",
+           # Who the scenarios are (lib.mjs signIn, api).
+           "E2E_USERS": json.dumps(accounts["users"]), "E2E_API_KEY": accounts["api_key"],
            # The stack is this test's own: products.test.mjs may empty its catalog.
            "E2E_ALLOW_DELETE_ALL": "1"}
     # Awaited in the event loop, so that nothing of this process blocks while node runs.

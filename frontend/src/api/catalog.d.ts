@@ -128,6 +128,7 @@ export interface components {
          * HistoryEntry
          * @example {
          *       "action": "updated",
+         *       "actor": "user:ops@example.com",
          *       "at": "2026-11-23T10:05:00.654321+00:00",
          *       "changes": {
          *         "price": {
@@ -147,6 +148,11 @@ export interface components {
              * @enum {string}
              */
             action: "created" | "updated" | "deleted";
+            /**
+             * Actor
+             * @description Who: user:ops@example.com or key:ci-nightly (for an import, who started it); null for changes made before identities existed.
+             */
+            actor?: string | null;
             /**
              * At
              * Format: date-time

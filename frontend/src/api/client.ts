@@ -42,8 +42,30 @@ function statusText(status: number): string {
   return `The request failed (HTTP ${status}).`;
 }
 
+/**
+ * Answers that no screen can deal with by itself: the session is gone (401, whatever the call) or
+ * the password is a temporary one (403 password_change_required). The session layer
+ * (auth/SessionGate.tsx) listens and shows the sign-in page or the change-password screen.
+ * A wrong password at sign-in (401 invalid_credentials) is the sign-in form's own business.
+ */
+export function isSessionFailure(error: ApiError): boolean {
+  if (error.status === 401) return error.code !== 'invalid_credentials';
+  return error.status === 403 && error.code === 'password_change_required';
+}
+
+const sessionListeners = new Set<(error: ApiError) => void>();
+
+/** Be told of every session failure (see isSessionFailure); returns the unsubscribe. */
+export function onSessionFailure(listener: (error: ApiError) => void): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
+/** The error of a failed answer; every REST call of the dashboard makes its errors here. */
 export function errorFromResponse(status: number, text: string): ApiError {
-  return new ApiError(status, parseErrorBody(text), statusText(status));
+  const error = new ApiError(status, parseErrorBody(text), statusText(status));
+  if (isSessionFailure(error)) sessionListeners.forEach((listener) => listener(error));
+  return error;
 }
 
 export async function requestJson<T>(path: string, init?: RequestInit): Promise<T> {
@@ -51,7 +73,12 @@ export async function requestJson<T>(path: string, init?: RequestInit): Promise<
   try {
     response = await fetch(`${API_BASE}${path}`, {
       ...init,
-      headers: { Accept: 'application/json', ...(init?.headers ?? {}) },
+      // Every JSON body says so: the services refuse any other type (415).
+      headers: {
+        Accept: 'application/json',
+        ...(typeof init?.body === 'string' ? { 'Content-Type': 'application/json' } : {}),
+        ...(init?.headers ?? {}),
+      },
     });
   } catch {
     throw new ApiError(0, null, statusText(0));

@@ -158,6 +158,7 @@ export interface components {
          *       "batches_total": 97,
          *       "cancel_requested": false,
          *       "created_at": "2026-11-23T10:00:00+00:00",
+         *       "created_by": "user:ops@example.com",
          *       "delimiter": ",",
          *       "duplicates": 17677,
          *       "encoding": "utf-8",
@@ -189,6 +190,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Created By
+             * @description Who started it: user:ops@example.com or key:ci-nightly
+             */
+            created_by?: string | null;
             /** Delimiter */
             delimiter: string | null;
             /**

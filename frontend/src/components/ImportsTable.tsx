@@ -4,6 +4,7 @@ import { errorReportUrl } from '../api/client';
 import type { ImportJob, ProgressSnapshot, ProgressStatus } from '../api/types';
 import { isTerminal } from '../api/types';
 import { STATUS_COLOR, elapsedSeconds, formatCount, formatDateTime, formatDuration, formatPercent } from '../lib/format';
+import { principalLabel } from '../lib/principal';
 import { StatusBadge } from './StatusBadge';
 
 /** One line of the history: the job from GET /imports, overlaid with its live snapshot. */
@@ -22,6 +23,8 @@ export interface ImportRow {
   has_error_report: boolean;
   retry_of: string | null;
   error: string | null;
+  /** Who started it ("ops@example.com", "key ci-nightly"); null until the list has the job, or for old jobs. */
+  started_by: string | null;
 }
 
 const pick = <T,>(live: T | null | undefined, stored: T | null | undefined): T | null => live ?? stored ?? null;
@@ -46,6 +49,7 @@ export function toRow(job: ImportJob | null, live: ProgressSnapshot | undefined)
     has_error_report: (job?.has_error_report ?? false) || ((l?.invalid ?? 0) > 0 && l?.rows_total != null),
     retry_of: pick(job?.retry_of, live?.retry_of),
     error: (l?.error ?? job?.error)?.message ?? null,
+    started_by: principalLabel(job?.created_by),
   };
 }
 
@@ -94,6 +98,11 @@ export function ImportsTable({ rows, caption }: { rows: ImportRow[]; caption: st
                       {row.filename}
                     </Text>
                   </div>
+                  {row.started_by && (
+                    <Text size="xs" c="dimmed" truncate title={row.started_by} maw={280} data-started-by>
+                      by {row.started_by}
+                    </Text>
+                  )}
                   {row.retry_of && (
                     <Text size="xs" c="dimmed">
                       retry of {row.retry_of.slice(0, 8)}

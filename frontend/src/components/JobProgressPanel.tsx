@@ -19,6 +19,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { cancelImport, errorReportUrl, retryImport } from '../api/client';
+import { useRefusal } from '../auth/session';
 import { useJobProgress, type StreamState } from '../api/progress';
 import type { ImportJob, ProgressSnapshot, ProgressStatus } from '../api/types';
 import { isTerminal } from '../api/types';
@@ -281,6 +282,8 @@ export function JobProgressPanel({
   onRetried?: (job: ImportJob) => void;
 }) {
   const { snapshot, stream } = useJobProgress(jobId);
+  // A role that may not cancel or retry is not offered either (the Import screen tells it why).
+  const canManage = useRefusal('manageImports') === null;
   const cancel = useMutation({
     mutationFn: () => cancelImport(jobId),
     onSuccess: () => notifications.show({ color: 'orange', title: 'Import cancelled', message: filename }),
@@ -304,8 +307,8 @@ export function JobProgressPanel({
       stream={stream}
       cancelling={cancel.isPending}
       retrying={retry.isPending}
-      onCancel={() => cancel.mutate()}
-      onRetry={() => retry.mutate()}
+      onCancel={canManage ? () => cancel.mutate() : undefined}
+      onRetry={canManage ? () => retry.mutate() : undefined}
       onDismiss={onDismiss}
     />
   );

@@ -1,7 +1,8 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImportJob } from '../api/types';
-import { FakeEventSource, renderWithProviders, snapshot } from '../test/utils';
+import { FakeEventSource, me, renderWithProviders, snapshot } from '../test/utils';
+import { ImportPage } from './ImportPage';
 import { ImportsPage } from './ImportsPage';
 
 function job(overrides: Partial<ImportJob>): ImportJob {
@@ -115,5 +116,50 @@ describe('ImportsPage', () => {
     expect(within(alert).getByText('Could not load the imports')).toBeInTheDocument();
     expect(within(alert).getByText('Something went wrong on our side.')).toBeInTheDocument();
     expect(within(alert).getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+});
+
+describe('who started an import', () => {
+  beforeEach(() => FakeEventSource.install());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('names the person or key under the file name', async () => {
+    answerList([
+      job({ id: 'job-2', filename: 'nightly.csv', created_by: 'key:ci-nightly' }),
+      job({ id: 'job-1', filename: 'winter.csv', created_by: 'user:ops@example.com' }),
+      job({ id: 'job-0', filename: 'old.csv', created_by: null }),
+    ]);
+    renderWithProviders(<ImportsPage />, { route: '/imports' });
+    const rows = within(await screen.findByRole('table')).getAllByRole('row').slice(1);
+    expect(rows[0]).toHaveTextContent('by key ci-nightly');
+    expect(rows[1]).toHaveTextContent('by ops@example.com');
+    expect(rows[2]).not.toHaveTextContent(/by /);
+  });
+});
+
+describe('importing as a viewer', () => {
+  beforeEach(() => FakeEventSource.install());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('explains that viewers cannot import, with no drop area and no file picker', () => {
+    renderWithProviders(<ImportPage />, { as: me('viewer') });
+    expect(screen.getByRole('heading', { name: "You can't import files" })).toBeInTheDocument();
+    expect(screen.getByText("Viewers can't import. Ask an admin for the editor role.")).toBeInTheDocument();
+    expect(screen.queryByLabelText('CSV file to import')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Choose a file…' })).toBeNull();
+  });
+
+  it('refuses the history’s New import button with the reason', async () => {
+    answerList([job({})]);
+    renderWithProviders(<ImportsPage />, { route: '/imports', as: me('viewer') });
+    const button = screen.getByRole('button', { name: 'New import' });
+    expect(button).toHaveAttribute('aria-disabled', 'true');
+    expect(button).toHaveAccessibleDescription("Viewers can't import. Ask an admin for the editor role.");
+    await screen.findByRole('table');
+  });
+
+  it('lets an editor upload', () => {
+    renderWithProviders(<ImportPage />, { as: me('editor') });
+    expect(screen.getByLabelText('CSV file to import')).toBeInTheDocument();
   });
 });

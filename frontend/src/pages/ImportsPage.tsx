@@ -5,6 +5,8 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useEffect, useMemo, useRef } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { listImports } from '../api/client';
+import { useRefusal } from '../auth/session';
+import { Refused } from '../components/auth/Refused';
 import { useDashboardProgress } from '../api/progress';
 import { ImportsTable, toRow } from '../components/ImportsTable';
 import { usePageTitle } from '../lib/usePageTitle';
@@ -18,6 +20,7 @@ export function ImportsPage() {
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
   const queryClient = useQueryClient();
+  const importRefused = useRefusal('import');
   const query = useQuery({
     queryKey: ['imports', 'list', page],
     queryFn: () => listImports({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
@@ -67,9 +70,15 @@ export function ImportsPage() {
             {interrupted ? 'Live updates interrupted, reconnecting…' : 'Updates live.'}
           </Text>
         </div>
-        <Button component={Link} to="/" leftSection={<IconFileImport size={16} aria-hidden />}>
-          New import
-        </Button>
+        {importRefused ? (
+          <Refused reason={importRefused}>
+            <Button leftSection={<IconFileImport size={16} aria-hidden />}>New import</Button>
+          </Refused>
+        ) : (
+          <Button component={Link} to="/" leftSection={<IconFileImport size={16} aria-hidden />}>
+            New import
+          </Button>
+        )}
       </Group>
 
       {query.isPending ? (
@@ -82,11 +91,15 @@ export function ImportsPage() {
             <IconFileImport size={40} stroke={1.5} color="var(--mantine-color-dimmed)" aria-hidden />
             <Text fw={500}>No imports yet</Text>
             <Text size="sm" c="dimmed" ta="center">
-              Upload a CSV file and it shows up here, with its status and counts.
+              {importRefused
+                ? 'Imports that editors start show up here, with their status and counts.'
+                : 'Upload a CSV file and it shows up here, with its status and counts.'}
             </Text>
-            <Button component={Link} to="/" variant="light">
-              Import a file
-            </Button>
+            {!importRefused && (
+              <Button component={Link} to="/" variant="light">
+                Import a file
+              </Button>
+            )}
           </Stack>
         </Card>
       ) : (

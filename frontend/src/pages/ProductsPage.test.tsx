@@ -4,7 +4,8 @@ import userEventLib from '@testing-library/user-event';
 import { useLocation } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiError, fakeCatalog, historyEntry, json, page, product } from '../test/catalogFakes';
-import { renderWithProviders } from '../test/utils';
+import { me, renderWithProviders } from '../test/utils';
+import type { Me } from '../api/accountsClient';
 import { ProductsPage, pageCount, totalText } from './ProductsPage';
 
 // No delay between keystrokes, and room for a slow shared machine: these tests type and open modals.
@@ -23,14 +24,14 @@ const loaded = (sku = 'KET-001') => screen.findByText(sku);
 /** The live region with the count. */
 const countStatus = () => screen.getByRole('status', { name: 'Products found' });
 
-function renderPage(route = '/products') {
+function renderPage(route = '/products', as: Me = me('admin')) {
   return renderWithProviders(
     <>
       <Notifications />
       <ProductsPage />
       <LocationProbe />
     </>,
-    { route },
+    { route, as },
   );
 }
 
@@ -241,6 +242,79 @@ describe('ProductsPage', SLOW, () => {
     expect(cards[0]).toHaveTextContent('Price: 39.9 → changed to 34.9');
     expect(within(cards[1]).getByText('Created')).toBeInTheDocument();
     expect(within(cards[1]).getByRole('link', { name: 'Import 0b9a6f1e, row 17' })).toHaveAttribute('href', `/imports#job-${jobId}`);
+  });
+
+  it('names who made each change: a person, a key, and who started an import', async () => {
+    const jobId = '0b9a6f1e-5a3c-4f0e-9d2b-2f5d7c1e8a10';
+    fakeCatalog({
+      'GET /products': () => json(page([kettle])),
+      'GET /products/42/history': () =>
+        json({
+          items: [
+            historyEntry({ id: 9, actor: 'user:ops@example.com' }),
+            historyEntry({ id: 8, actor: 'key:ci-nightly' }),
+            historyEntry({ id: 3, action: 'created', source: 'import', job_id: jobId, row_no: 2, actor: 'user:ed@example.com' }),
+          ],
+          limit: 50,
+          offset: 0,
+        }),
+    });
+    renderPage();
+    await loaded();
+    await userEvent.click(screen.getByRole('button', { name: 'History of KET-001' }));
+    const list = await within(await screen.findByRole('dialog')).findByRole('list', { name: 'Changes of KET-001' });
+    const cards = within(list)
+      .getAllByRole('listitem')
+      .filter((li) => li.parentElement === list);
+    expect(cards[0]).toHaveTextContent(/by\s*ops@example\.com/);
+    expect(cards[1]).toHaveTextContent(/by\s*key ci-nightly/);
+    expect(cards[2]).toHaveTextContent(/by\s*ed@example\.com\s*via\s*Import 0b9a6f1e, row 2/);
+    expect(within(cards[2]).getByRole('link', { name: 'Import 0b9a6f1e, row 2' })).toHaveAttribute('href', `/imports#job-${jobId}`);
+  });
+});
+
+describe('ProductsPage for the roles below admin', SLOW, () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A control refused with its reason: focusable, aria-disabled, described by the reason. */
+  function expectRefused(element: HTMLElement, reason: string | RegExp) {
+    expect(element).toHaveAttribute('aria-disabled', 'true');
+    expect(element).not.toBeDisabled();
+    expect(element).toHaveAccessibleDescription(reason);
+  }
+
+  it('lets a viewer read, and says why they cannot create, edit, delete or export', async () => {
+    const api = fakeCatalog({ 'GET /products': () => json(page([kettle])) });
+    renderPage('/products', me('viewer'));
+    await loaded();
+    const reason = "Viewers can't create, edit or delete products. Ask an admin for the editor role.";
+    expect(screen.getByText('Read only')).toBeInTheDocument();
+    expectRefused(screen.getByRole('button', { name: 'New product' }), reason);
+    expectRefused(screen.getByRole('button', { name: 'Edit KET-001' }), reason);
+    expectRefused(screen.getByRole('button', { name: 'Delete KET-001' }), reason);
+    expectRefused(screen.getByRole('button', { name: 'Delete all…' }), "Viewers can't delete every product. Only admins can.");
+    expectRefused(screen.getByRole('button', { name: 'Export all as CSV' }), "Viewers can't export the catalog. Ask an admin for the editor role.");
+    expect(screen.queryByRole('link', { name: /Export/ })).toBeNull();
+    expect(screen.getByRole('button', { name: 'History of KET-001' })).not.toHaveAttribute('aria-disabled');
+
+    await userEvent.click(screen.getByRole('button', { name: 'New product' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Delete KET-001' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(api.calls.every((c) => c.method === 'GET')).toBe(true);
+  });
+
+  it('lets an editor create, edit and export, not delete everything', async () => {
+    fakeCatalog({ 'GET /products': () => json(page([kettle])) });
+    renderPage('/products', me('editor'));
+    await loaded();
+    expect(screen.queryByText('Read only')).toBeNull();
+    expect(screen.getByRole('button', { name: 'New product' })).not.toHaveAttribute('aria-disabled');
+    expect(screen.getByRole('button', { name: 'Edit KET-001' })).not.toHaveAttribute('aria-disabled');
+    expect(screen.getByRole('link', { name: 'Export all as CSV' })).toBeInTheDocument();
+    const deleteAll = screen.getByRole('button', { name: 'Delete all…' });
+    expectRefused(deleteAll, "Editors can't delete every product. Only admins can.");
+    await userEvent.click(deleteAll);
+    expect(screen.queryByRole('dialog', { name: 'Delete all products?' })).toBeNull();
   });
 });
 

@@ -1,10 +1,12 @@
-import { Anchor, Button, Card, Group, Loader, NativeSelect, Stack, Text, Title } from '@mantine/core';
-import { IconDownload, IconFileImport, IconFilterOff, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
+import { Alert, Anchor, Button, Card, Group, Loader, NativeSelect, Stack, Text, Title } from '@mantine/core';
+import { IconDownload, IconFileImport, IconFilterOff, IconLock, IconPackage, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ComponentProps, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { exportCsvUrl, listProducts, productKeys, type Product, type ProductList, type ProductSort, type SortOrder } from '../api/catalogClient';
+import { useRefusal } from '../auth/session';
+import { MaybeRefused, Refused } from '../components/auth/Refused';
 import { BulkDeleteModal } from '../components/products/BulkDeleteModal';
 import { DeleteProductModal } from '../components/products/DeleteProductModal';
 import { ProductFilters } from '../components/products/ProductFilters';
@@ -78,6 +80,11 @@ export function ProductsPage() {
   const [deleting, setDeleting] = useState<Target>(CLOSED);
   const [historyOf, setHistoryOf] = useState<Target>(CLOSED);
   const [bulkOpen, setBulkOpen] = useState(false);
+  // What the signed-in role may not do: the controls stay, disabled, with the reason.
+  const changeRefused = useRefusal('changeProducts');
+  const importRefused = useRefusal('import');
+  const exportRefused = useRefusal('export');
+  const deleteAllRefused = useRefusal('deleteAll');
 
   const filtered = hasFilters(view);
   const clearFilters = useCallback(
@@ -118,12 +125,20 @@ export function ProductsPage() {
           Import a CSV file to fill the catalog, or add a product by hand.
         </Text>
         <Group gap="sm" justify="center">
-          <Button component={Link} to="/" leftSection={<IconFileImport size={16} aria-hidden />}>
-            Import a file
-          </Button>
-          <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ open: true, product: null })}>
-            New product
-          </Button>
+          {importRefused ? (
+            <Refused reason={importRefused}>
+              <Button leftSection={<IconFileImport size={16} aria-hidden />}>Import a file</Button>
+            </Refused>
+          ) : (
+            <Button component={Link} to="/" leftSection={<IconFileImport size={16} aria-hidden />}>
+              Import a file
+            </Button>
+          )}
+          <MaybeRefused refusal={changeRefused}>
+            <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ open: true, product: null })}>
+              New product
+            </Button>
+          </MaybeRefused>
         </Group>
       </EmptyCard>
     );
@@ -159,6 +174,7 @@ export function ProductsPage() {
       onEdit: (product) => setForm({ open: true, product }),
       onDelete: (product) => setDeleting({ open: true, product }),
       onHistory: (product) => setHistoryOf({ open: true, product }),
+      refusal: changeRefused,
     };
     content = (
       <Stack gap="xs">
@@ -206,15 +222,29 @@ export function ProductsPage() {
         </div>
         <Group gap="sm">
           {!catalogEmpty && (
-            <Button variant="default" leftSection={<IconTrash size={16} color="var(--mantine-color-red-7)" aria-hidden />} onClick={() => setBulkOpen(true)}>
-              Delete all…
-            </Button>
+            <MaybeRefused refusal={deleteAllRefused}>
+              <Button
+                variant="default"
+                leftSection={<IconTrash size={16} color={deleteAllRefused ? undefined : 'var(--mantine-color-red-7)'} aria-hidden />}
+                onClick={() => setBulkOpen(true)}
+              >
+                Delete all…
+              </Button>
+            </MaybeRefused>
           )}
-          <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ open: true, product: null })}>
-            New product
-          </Button>
+          <MaybeRefused refusal={changeRefused}>
+            <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setForm({ open: true, product: null })}>
+              New product
+            </Button>
+          </MaybeRefused>
         </Group>
       </Group>
+
+      {changeRefused && (
+        <Alert color="gray" variant="light" icon={<IconLock aria-hidden />} title="Read only">
+          {changeRefused} You can browse the catalog and each product's history.
+        </Alert>
+      )}
 
       {!catalogEmpty && (
         <ProductFilters view={view} onChange={update} onClear={clearFilters} filtered={filtered} />
@@ -235,13 +265,20 @@ export function ProductsPage() {
             {/* Decorative: the list's aria-busy tells assistive technology (a label on this span is not allowed, axe). */}
             {list.isFetching && data && <Loader size={14} aria-hidden />}
           </Group>
-          {data && data.total > 0 && (
+          {data && data.total > 0 && !exportRefused && (
             <Anchor href={exportCsvUrl(query)} download size="sm">
               <Group gap={4} component="span" wrap="nowrap">
                 <IconDownload size={14} aria-hidden />
                 Export {filtered ? 'matching products' : 'all'} as CSV
               </Group>
             </Anchor>
+          )}
+          {data && data.total > 0 && exportRefused && (
+            <Refused reason={exportRefused}>
+              <Button variant="subtle" size="compact-sm" leftSection={<IconDownload size={14} aria-hidden />}>
+                Export {filtered ? 'matching products' : 'all'} as CSV
+              </Button>
+            </Refused>
           )}
         </Group>
       )}

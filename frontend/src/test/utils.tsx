@@ -5,19 +5,52 @@ import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { MemoryRouter } from 'react-router';
 import { vi } from 'vitest';
+import type { Me, Role } from '../api/accountsClient';
 import type { ProgressSnapshot } from '../api/types';
+import { SessionContext } from '../auth/session';
 import { theme } from '../providers';
 
-export function renderWithProviders(ui: ReactElement, { route = '/' }: { route?: string } = {}) {
+/** Who is signed in for a test: `me('viewer')`, or the admin most tests are (they may do everything). */
+export function me(role: Role = 'admin', name = `${role}@example.com`): Me {
+  return { kind: 'user', id: '7', name, role, must_change_password: false, session_expires_at: null };
+}
+
+/** `ui` with the app's providers, at `route`, signed in as `as` (an admin unless said). */
+export function renderWithProviders(ui: ReactElement, { route = '/', as = me() }: { route?: string; as?: Me } = {}) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   const result = render(
     <MantineProvider theme={theme}>
       <QueryClientProvider client={client}>
-        <MemoryRouter initialEntries={[route]}>{ui}</MemoryRouter>
+        <SessionContext.Provider value={as}>
+          <MemoryRouter initialEntries={[route]}>{ui}</MemoryRouter>
+        </SessionContext.Provider>
       </QueryClientProvider>
     </MantineProvider>,
   );
   return { ...result, client };
+}
+
+/**
+ * A fetch stand-in answering by route: `routes` maps "METHOD /api/path" (or "/api/path" for GET;
+ * the query string is ignored) to a JSON body, `[status, body]`, or a function of the request.
+ * Unknown routes answer 404. Calls are in `calls` ("POST /api/users {...}").
+ */
+export type FakeAnswer = unknown | [number, unknown] | ((init: RequestInit | undefined, url: URL) => unknown);
+export function fakeApi(routes: Record<string, FakeAnswer>) {
+  const calls: { method: string; path: string; url: URL; body: unknown; headers: Record<string, string> }[] = [];
+  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input), 'http://localhost');
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const body = typeof init?.body === 'string' ? JSON.parse(init.body) : (init?.body ?? null);
+    calls.push({ method, path: url.pathname, url, body, headers: (init?.headers ?? {}) as Record<string, string> });
+    let answer = routes[`${method} ${url.pathname}`] ?? (method === 'GET' ? routes[url.pathname] : undefined);
+    if (typeof answer === 'function') answer = (answer as (i: RequestInit | undefined, u: URL) => unknown)(init, url);
+    if (answer === undefined) answer = [404, { error: { status: 404, code: 'not_found', message: 'No such route.' } }];
+    const [status, payload] = Array.isArray(answer) && answer.length === 2 && typeof answer[0] === 'number' ? answer : [200, answer];
+    return new Response(status === 204 ? null : JSON.stringify(payload), { status: status as number });
+  });
+  vi.stubGlobal('fetch', fetch);
+  return { fetch, calls };
 }
 
 /** A stand-in for the browser's EventSource: tests push events with emit(). */

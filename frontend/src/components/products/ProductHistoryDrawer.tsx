@@ -3,6 +3,7 @@ import { useMediaQuery } from '@mantine/hooks';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { productHistory, productKeys, type HistoryEntry, type Product } from '../../api/catalogClient';
+import { principalLabel } from '../../lib/principal';
 import classes from './products.module.css';
 import { LoadError, Loading } from '../LoadStates';
 
@@ -79,19 +80,41 @@ function Changes({ entry }: { entry: HistoryEntry }) {
   );
 }
 
+/**
+ * Who made the change, and how: "by ops@example.com", "by key ci-nightly"; for an import row,
+ * who started the import and a link to it ("by ops@example.com via Import 1a2b3c4d, row 3").
+ * Changes from before identities existed have no actor: "by API" / "by Import …" as they did.
+ */
 function Source({ entry }: { entry: HistoryEntry }) {
-  if (entry.source === 'import' && entry.job_id) {
-    return (
+  const who = principalLabel(entry.actor);
+  const importLink =
+    entry.source === 'import' && entry.job_id ? (
       <Anchor component={Link} to={`/imports#job-${entry.job_id}`} size="sm">
         Import {entry.job_id.slice(0, 8)}
         {entry.row_no != null ? `, row ${entry.row_no}` : ''}
       </Anchor>
+    ) : null;
+  if (!who) {
+    return importLink ?? (
+      <Text span size="sm">
+        {entry.source === 'import' ? 'Import' : 'API'}
+      </Text>
     );
   }
   return (
-    <Text span size="sm">
-      {entry.source === 'import' ? 'Import' : 'API'}
-    </Text>
+    <>
+      <Text span size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
+        {who}
+      </Text>
+      {importLink && (
+        <>
+          <Text span size="sm" c="dimmed">
+            via
+          </Text>
+          {importLink}
+        </>
+      )}
+    </>
   );
 }
 

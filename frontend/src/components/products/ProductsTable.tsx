@@ -2,6 +2,7 @@ import { ActionIcon, Badge, Button, Card, Group, NativeSelect, Skeleton, Stack, 
 import { IconArrowDown, IconArrowUp, IconArrowsSort, IconEdit, IconHistory, IconTrash } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import type { Product, ProductSort, SortOrder } from '../../api/catalogClient';
+import { MaybeRefused, Refused } from '../auth/Refused';
 import { formatDateTime } from '../../lib/format';
 import classes from './ProductsTable.module.css';
 
@@ -21,6 +22,8 @@ interface Props extends SortProps {
   onEdit: (product: Product) => void;
   onDelete: (product: Product) => void;
   onHistory: (product: Product) => void;
+  /** Why the signed-in role may not edit or delete (the buttons stay, disabled, with it); null: it may. */
+  refusal: string | null;
 }
 
 /** Today's changes by their time, older ones by their date; the full time in the tooltip. */
@@ -51,7 +54,28 @@ function SortableTh({ label, sortKey, sort, order, onSort }: SortProps & { label
   );
 }
 
-function RowAction({ label, onClick, color, children }: { label: string; onClick: () => void; color?: string; children: ReactNode }) {
+function RowAction({
+  label,
+  onClick,
+  color,
+  refusal = null,
+  children,
+}: {
+  label: string;
+  onClick: () => void;
+  color?: string;
+  refusal?: string | null;
+  children: ReactNode;
+}) {
+  if (refusal) {
+    return (
+      <Refused reason={refusal}>
+        <ActionIcon variant="subtle" color={color ?? 'gray'} aria-label={label}>
+          {children}
+        </ActionIcon>
+      </Refused>
+    );
+  }
   return (
     <Tooltip label={label} withArrow openDelay={400}>
       <ActionIcon variant="subtle" color={color ?? 'gray'} aria-label={label} onClick={onClick}>
@@ -70,7 +94,7 @@ function ActiveBadge({ active }: { active: boolean }) {
   );
 }
 
-export function ProductsTable({ products, skeletonRows, stale, caption, sort, order, onSort, onEdit, onDelete, onHistory }: Props) {
+export function ProductsTable({ products, skeletonRows, stale, caption, sort, order, onSort, onEdit, onDelete, onHistory, refusal }: Props) {
   const sortProps = { sort, order, onSort };
   return (
     // A focusable scroll region, so that keyboard users can scroll the table on a narrow screen.
@@ -151,10 +175,10 @@ export function ProductsTable({ products, skeletonRows, stale, caption, sort, or
                       <RowAction label={`History of ${product.sku}`} onClick={() => onHistory(product)}>
                         <IconHistory size={18} aria-hidden />
                       </RowAction>
-                      <RowAction label={`Edit ${product.sku}`} onClick={() => onEdit(product)}>
+                      <RowAction label={`Edit ${product.sku}`} onClick={() => onEdit(product)} refusal={refusal}>
                         <IconEdit size={18} aria-hidden />
                       </RowAction>
-                      <RowAction label={`Delete ${product.sku}`} onClick={() => onDelete(product)} color="red">
+                      <RowAction label={`Delete ${product.sku}`} onClick={() => onDelete(product)} color="red" refusal={refusal}>
                         <IconTrash size={18} aria-hidden />
                       </RowAction>
                     </Group>
@@ -179,7 +203,7 @@ const SORT_OPTIONS: { value: `${ProductSort}:${SortOrder}`; label: string }[] = 
 ];
 
 /** Narrow screens: one card per product, and the sort as a select (there are no column headers). */
-export function ProductCards({ products, skeletonRows, stale, caption, sort, order, onSort, onEdit, onDelete, onHistory }: Props) {
+export function ProductCards({ products, skeletonRows, stale, caption, sort, order, onSort, onEdit, onDelete, onHistory, refusal }: Props) {
   return (
     <Stack gap="xs">
       <NativeSelect
@@ -241,22 +265,26 @@ export function ProductCards({ products, skeletonRows, stale, caption, sort, ord
                   </Text>
                 </Group>
                 <Group gap="xs" mt="xs">
-                  <Button size="compact-sm" variant="light" leftSection={<IconEdit size={14} aria-hidden />} onClick={() => onEdit(product)}>
-                    Edit<span className="visually-hidden"> {product.sku}</span>
-                  </Button>
+                  <MaybeRefused refusal={refusal}>
+                    <Button size="compact-sm" variant="light" leftSection={<IconEdit size={14} aria-hidden />} onClick={() => onEdit(product)}>
+                      Edit<span className="visually-hidden"> {product.sku}</span>
+                    </Button>
+                  </MaybeRefused>
                   <Button size="compact-sm" variant="default" leftSection={<IconHistory size={14} aria-hidden />} onClick={() => onHistory(product)}>
                     History<span className="visually-hidden"> of {product.sku}</span>
                   </Button>
-                  <Button
-                    size="compact-sm"
-                    variant="subtle"
-                    color="red"
-                    ml="auto"
-                    leftSection={<IconTrash size={14} aria-hidden />}
-                    onClick={() => onDelete(product)}
-                  >
-                    Delete<span className="visually-hidden"> {product.sku}</span>
-                  </Button>
+                  <MaybeRefused refusal={refusal}>
+                    <Button
+                      size="compact-sm"
+                      variant="subtle"
+                      color="red"
+                      ml="auto"
+                      leftSection={<IconTrash size={14} aria-hidden />}
+                      onClick={() => onDelete(product)}
+                    >
+                      Delete<span className="visually-hidden"> {product.sku}</span>
+                    </Button>
+                  </MaybeRefused>
                 </Group>
               </Card>
             ))}
