@@ -71,9 +71,7 @@ def make_accounts(stack: Stack, edge: Edge) -> dict:
 
 def start_build() -> subprocess.Popen:
     """``npm run build`` when a source is newer than frontend/dist (in the background)."""
-    # ALLOWED_HOSTS set (empty by default): deploy/local/lib.sh reads it unguarded under `set -u`.
-    env = {**os.environ, "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "")}
-    return subprocess.Popen([str(ROOT / "deploy/local/ensure-frontend.sh"), "build"], cwd=ROOT, env=env,
+    return subprocess.Popen([str(ROOT / "deploy/local/ensure-frontend.sh"), "build"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -375,6 +375,20 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobPage"];
                 };
             };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -411,6 +425,20 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJob"];
                 };
             };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The file is over the size limit */
             413: {
                 headers: {
@@ -427,6 +455,13 @@ export interface operations {
             };
             /** @description No 'file' field, empty or non-text file, or a required column is missing from the header row */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many uploads by this principal (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -453,6 +488,20 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ImportJob"];
                 };
+            };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not Found */
             404: {
@@ -491,6 +540,20 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ImportJob"];
                 };
+            };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not Found */
             404: {
@@ -538,6 +601,20 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -583,6 +660,20 @@ export interface operations {
                     "application/json": components["schemas"]["JobEventPage"];
                 };
             };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the viewer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -620,6 +711,20 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ImportJob"];
                 };
+            };
+            /** @description No credentials, or a key or session that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Needs the editor role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not Found */
             404: {
