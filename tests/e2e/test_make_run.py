@@ -41,7 +41,9 @@ def pid_of(program: str) -> int:
 @pytest.fixture
 def running_stack(tmp_path):
     namespace = f"t{uuid.uuid4().hex[:10]}"
-    env = {**os.environ, "PI_RUNTIME": "local", "DATABASE_URL": database_url(f"pi_test_{namespace}"),
+    # As from a shell: under `make test` a child make would print "Entering directory" lines.
+    shell = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    env = {**shell, "PI_RUNTIME": "local", "DATABASE_URL": database_url(f"pi_test_{namespace}"),
            "AMQP_URL": AMQP_URL, "REDIS_URL": REDIS_URL, "BUS_NAMESPACE": namespace,
            "STORAGE_DIR": str(tmp_path / "storage")}
     try:

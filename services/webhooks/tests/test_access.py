@@ -122,7 +122,8 @@ async def test_every_endpoint_change_writes_its_audit_event_to_the_outbox(monkey
                           "enabled": True}
         assert u.data == {"endpoint_id": eid, "url": "https://hooks.example.com/services/T0/B1?token=...",
                           "changes": {"url": {"old": REDACTED, "new": "https://hooks.example.com/services/T0/B1?token=..."},
-                                      "enabled": {"old": True, "new": False}}}
+                                      "enabled": {"old": True, "new": False}},
+                          "reason": None}  # a person's change: no reason of the system's
         assert r.data == d.data == {"endpoint_id": eid, "url": "https://hooks.example.com/services/T0/B1?token=..."}
 
 
