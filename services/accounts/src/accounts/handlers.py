@@ -150,7 +150,9 @@ async def sign_in(pool: asyncpg.Pool, settings: AccountsSettings, limits: SignIn
             raise too_many(wait, message)
     async with pool.acquire() as conn:
         row = await store.user_by_email(conn, account)
-    ok, rehashed = await passwords.verify(row["password_hash"] if row else None, password[:passwords.MAX_LENGTH])
+    ok, rehashed = False, None
+    if len(password) <= passwords.MAX_LENGTH:  # longer than any password can be: wrong, without hashing it
+        ok, rehashed = await passwords.verify(row["password_hash"] if row else None, password)
     if not ok or row["disabled"]:
         await limits.per_account.count(account)
         await limits.per_address.count(address or "?")
