@@ -19,8 +19,13 @@ log "Python environment (uv sync --frozen)"
 "$PI_UV" sync --frozen --quiet
 
 if [ "$want_nginx" -eq 1 ] && [ -z "$(nginx_bin)" ]; then
-  apt_install nginx
+  apt_install nginx libnginx-mod-http-js
   [ -n "$(nginx_bin)" ] || die "nginx is still missing after apt-get install"
+fi
+# njs, for the edge's cache of auth answers (deploy/nginx/auth_cache.js); Debian ships it apart.
+if [ "$want_nginx" -eq 1 ] && is_debian && [ ! -f /usr/lib/nginx/modules/ngx_http_js_module.so ] \
+   && ! "$(nginx_bin)" -V 2>&1 | grep -q njs; then
+  apt_install libnginx-mod-http-js
 fi
 
 # Headless Chromium for tests/e2e/test_dashboard.py (through playwright-core, which downloads no

@@ -28,6 +28,13 @@ else
   mime="types { text/html html; text/css css; application/javascript js mjs; application/json json; image/svg+xml svg; image/png png; image/x-icon ico; font/woff2 woff2; }"
 fi
 
+# The njs module (Debian: libnginx-mod-http-js), loaded unless nginx has it built in.
+js_module=""
+for so in /usr/lib/nginx/modules/ngx_http_js_module.so /usr/share/nginx/modules/ngx_http_js_module.so; do
+  [ -f "$so" ] && { js_module="load_module $so;"; break; }
+done
+mkdir -p "$PI_VAR/nginx/cache/auth"
+
 # sed replacement text: escape \, & and the | delimiter.
 esc() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
@@ -36,6 +43,9 @@ render() {  # render TEMPLATE OUTPUT  (writes atomically)
     -e "s|@PI_VAR@|$(esc "$PI_VAR")|g" \
     -e "s|@PI_NGINX_USER@|$(esc "$nginx_user")|g" \
     -e "s|@PI_NGINX_MIME@|$(esc "$mime")|g" \
+    -e "s|@PI_NGINX_JS_MODULE@|$(esc "$js_module")|g" \
+    -e "s|\${PI_NJS_DIR}|$(esc "$PI_ROOT/deploy/nginx")|g" \
+    -e "s|\${PI_AUTH_CACHE_DIR}|$(esc "$PI_VAR/nginx/cache/auth")|g" \
     -e "s|\${PI_EDGE_PORT}|$(esc "$PI_EDGE_PORT")|g" \
     -e "s|\${PI_EDGE_LISTEN}|$(esc "$PI_EDGE_ADDRESS:$PI_EDGE_PORT")|g" \
     -e "s|\${PI_ALLOWED_HOSTS}|$(esc "$PI_ALLOWED_HOSTS")|g" \

@@ -61,8 +61,13 @@ class Edge:
             st = ROOT.stat()
             user = f"user {pwd.getpwuid(st.st_uid).pw_name} {grp.getgrgid(st.st_gid).gr_name};"
         mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+        js_module = next((f"load_module {so};" for so in ("/usr/lib/nginx/modules/ngx_http_js_module.so",
+                                                          "/usr/share/nginx/modules/ngx_http_js_module.so")
+                          if Path(so).exists()), "")
         return {
             "@PI_VAR@": str(self.dir), "@PI_NGINX_USER@": user, "@PI_NGINX_MIME@": mime,
+            "@PI_NGINX_JS_MODULE@": js_module, "${PI_NJS_DIR}": str(ROOT / "deploy/nginx"),
+            "${PI_AUTH_CACHE_DIR}": str(self.dir / "nginx/cache/auth"),
             "${PI_EDGE_PORT}": str(self.port), "${PI_WEB_ROOT}": str(self.web_root),
             "${PI_EDGE_LISTEN}": f"127.0.0.1:{self.port}", "${PI_ALLOWED_HOSTS}": "localhost 127.0.0.1",
             "${PI_ACCOUNTS_UPSTREAM}": self.upstreams["accounts"],
@@ -93,7 +98,7 @@ class Edge:
         return None if done.returncode == 0 else done.stderr.strip()
 
     def render(self) -> Path:
-        for sub in ("nginx/tmp", "log", "run"):
+        for sub in ("nginx/tmp", "nginx/cache/auth", "log", "run"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         conf = self.dir / "nginx/nginx.conf"
         self._render(EDGE_TEMPLATE, self.dir / "nginx/edge.conf")

@@ -137,7 +137,7 @@ async def test_a_reset_password_is_new_temporary_and_ends_every_session(app, adm
     assert blocked.status_code == 403 and "password_change_required" in blocked.headers["x-auth-error"]
 
 
-async def test_a_revoked_key_is_refused_at_once_by_the_replica_that_revoked_it(app, admin):
+async def test_the_check_refuses_a_revoked_key(app, admin):
     created = (await admin.post("/api-keys", json={"name": "ci-nightly", "role": "editor"})).json()
     key = created["key"]
     answer = await check(app, authorization=f"Bearer {key}")
@@ -148,17 +148,6 @@ async def test_a_revoked_key_is_refused_at_once_by_the_replica_that_revoked_it(a
     assert (await check(app, authorization=f"Bearer {key}")).status_code == 401
     again = await admin.delete(f"/api-keys/{created['api_key']['id']}")
     assert again.status_code == 200 and again.json()["revoked_at"] == revoked.json()["revoked_at"]
-
-
-async def test_the_check_reuses_its_answer_for_a_few_seconds(app, admin, pool):
-    created = (await admin.post("/api-keys", json={"name": "cached", "role": "viewer"})).json()
-    key = created["key"]
-    assert (await check(app, authorization=f"Bearer {key}")).status_code == 200
-    async with pool.acquire() as conn:  # revoked behind the API's back (another replica, say)
-        await conn.execute("UPDATE api_keys SET revoked_at = now() WHERE id = $1", created["api_key"]["id"])
-    assert (await check(app, authorization=f"Bearer {key}")).status_code == 200  # still cached
-    app.state.check.forget_all()
-    assert (await check(app, authorization=f"Bearer {key}")).status_code == 401
 
 
 async def test_every_change_to_users_and_keys_is_in_the_audit_log(app, admin):

@@ -190,7 +190,6 @@ async def logout(request: Request):
     response = Response(status_code=204)
     if token := _session_token(request):
         await handlers.sign_out(_state(request).pool, token)
-        _state(request).check.forget(token)
     response.delete_cookie(domain.SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
     return response
 
@@ -220,8 +219,6 @@ async def change_password(request: Request, body: PasswordChange,
     token = _session_token(request)
     await handlers.change_own_password(_state(request).pool, principal, body.current_password, body.new_password,
                                        domain.digest(token) if token else None)
-    if token:
-        _state(request).check.forget(token)
     return Response(status_code=204)
 
 
@@ -250,7 +247,6 @@ async def update_user(request: Request, user_id: Annotated[int, Path(ge=1, le=2*
                       principal: Annotated[Principal, Depends(current_principal)]):
     row = await handlers.update_user(_state(request).pool, principal, user_id, role=body.role, disabled=body.disabled,
                                      correlation_id=_cid(request))
-    _state(request).check.forget_all()
     return _user(row)
 
 
@@ -260,7 +256,6 @@ async def update_user(request: Request, user_id: Annotated[int, Path(ge=1, le=2*
 async def reset_password(request: Request, user_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                          principal: Annotated[Principal, Depends(current_principal)]):
     row, password = await handlers.reset_password(_state(request).pool, principal, user_id, _cid(request))
-    _state(request).check.forget_all()
     return {"user": _user(row), "password": password}
 
 
@@ -286,7 +281,6 @@ async def create_key(request: Request, body: ApiKeyIn, principal: Annotated[Prin
 async def revoke_key(request: Request, key_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
                      principal: Annotated[Principal, Depends(current_principal)]):
     row = await handlers.revoke_key(_state(request).pool, principal, key_id, _cid(request))
-    _state(request).check.forget_all()
     return _key(row)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from accounts import api, audit, handlers, store
-from accounts.check import AuthCheck
+from accounts.check import AuthCheck, AuthCheckEndpoint
 from accounts.settings import AccountsSettings
 from pikit.app import run_forever
 from pikit.auth import PrincipalSigner
@@ -42,12 +42,8 @@ def api_app() -> FastAPI:
 
     extend_lifespan(app, start, stop)
 
-    async def check(request):
-        return await request.app.state.check(request)
-
-    # A plain route, not FastAPI's: it runs for every /api request, and FastAPI's parameter
-    # machinery would be most of its cost.
-    app.router.add_route(CHECK_PATH, check, methods=["GET"], include_in_schema=False)
+    # Outermost: the check runs for every /api request, and needs none of the app's layers.
+    app.add_middleware(AuthCheckEndpoint, path=CHECK_PATH)
     for router in (api.auth_router, api.users_router, api.keys_router, api.audit_router):
         app.include_router(router)
     return app

@@ -11,9 +11,6 @@ class AccountsSettings(BaseSettings):
     #: happens (the dashboard keeps an SSE stream open, which counts as use).
     session_idle_seconds: int = 2 * 3600
     session_absolute_seconds: int = 12 * 3600
-    #: How long an answer to the edge's check is reused: a revoked key, a disabled user or a new
-    #: role takes effect within this long.
-    auth_cache_seconds: float = 5.0
     #: Failed sign-ins allowed per account and per client address, in a moving window.
     sign_in_failures_per_account: str = "5/15 minutes"
     sign_in_failures_per_address: str = "30/15 minutes"
