@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI
 
 from accounts import api, audit, handlers, store
@@ -17,6 +18,8 @@ from pikit.ratelimit import RateLimit
 from pikit.service import consumer_app as kit_consumer_app
 from pikit.service import database_api_app, extend_lifespan
 from pikit.settings import InfraSettings
+
+log = structlog.get_logger("accounts.retention")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CHECK_PATH = "/internal/auth-check"  # nginx's auth_request target; the edge routes nothing to /internal
@@ -72,9 +75,6 @@ def consumer_app() -> FastAPI:
 
 async def _retention(pool, settings: AccountsSettings, every_seconds: float = 3600) -> None:
     """Ended sessions, old audit entries and long-revoked keys go, once an hour."""
-    from structlog import get_logger
-
-    log = get_logger("accounts.retention")
     while True:
         async with pool.acquire() as conn:
             deleted = await store.delete_expired(conn, settings.session_idle_seconds, settings.audit_retention_days,
