@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { API_URL, BASE_URL, look, scenario, uniqueTag, user, waitForText } from './lib.mjs';
 
-const row = (page, attribute, value) => page.locator(`tbody tr[${attribute}="${value}"]`);
+// A user's or key's table row at 1280 px, its card at 375 px.
+const row = (page, attribute, value) => page.locator(`[${attribute}="${value}"]`);
 
 /** The secret of the shown-once dialog `name`; then closes it and checks it is gone from the page. */
 async function takeShownOnce(page, name, shot) {

@@ -3,14 +3,15 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEventLib from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiKey, listOf } from '../test/accountsFakes';
-import { fakeApi, renderWithProviders } from '../test/utils';
+import { fakeApi, onAPhone, renderWithProviders } from '../test/utils';
 import { ApiKeysPage } from './ApiKeysPage';
 
 const userEvent = userEventLib.setup({ delay: null });
 const SLOW = { timeout: 20_000 };
 
-function row(name: string): HTMLElement {
-  const found = document.querySelector<HTMLElement>(`tr[data-key="${name}"]`);
+/** The table row of `name`, or its card on a phone (`'li'`). */
+function row(name: string, tag = 'tr'): HTMLElement {
+  const found = document.querySelector<HTMLElement>(`${tag}[data-key="${name}"]`);
   if (!found) throw new Error(`no row of ${name}`);
   return found;
 }
@@ -51,6 +52,30 @@ describe('ApiKeysPage', SLOW, () => {
     expect(within(revoked).getByText('Revoked')).toBeInTheDocument();
     expect(revoked).toHaveTextContent(/by admin@example\.com/);
     expect(within(revoked).queryByRole('button', { name: /Revoke/ })).toBeNull();
+  });
+
+  it('on a phone shows each key as a card with what the row shows and the same action', async () => {
+    onAPhone();
+    fakeApi({
+      '/api/api-keys': listOf([
+        apiKey(),
+        apiKey({ id: 2, name: 'old-sync', role: 'viewer', revoked_at: '2026-11-22T09:00:00+00:00', revoked_by: 'user:admin@example.com' }),
+      ]),
+    });
+    renderPage();
+    const live = await waitFor(() => row('ci-nightly', 'li'));
+    expect(screen.queryByRole('table')).toBeNull();
+    expect(screen.getByRole('list', { name: '1 live and 1 revoked API keys' })).toBeInTheDocument();
+    expect(live).toHaveTextContent('Role Editor');
+    expect(live).toHaveTextContent('Key pik_Ab12Cd…');
+    expect(live).toHaveTextContent('by admin@example.com');
+    expect(live).toHaveTextContent('Last used never');
+    expect(within(live).getByText('Live')).toBeInTheDocument();
+    const revoked = row('old-sync', 'li');
+    expect(revoked).toHaveTextContent(/Revoked .* by admin@example\.com/);
+    expect(within(revoked).queryByRole('button', { name: /Revoke/ })).toBeNull();
+    await userEvent.click(within(live).getByRole('button', { name: /Revoke/ }));
+    expect(await screen.findByRole('dialog', { name: 'Revoke this API key?' })).toBeInTheDocument();
   });
 
   it('creates a key and shows it once, with a copy button and the warning', async () => {

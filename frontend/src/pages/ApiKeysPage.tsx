@@ -1,4 +1,5 @@
 import { Badge, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconKey, IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -29,6 +30,15 @@ function keyShown({ api_key, key }: ApiKeyWithSecret): Revealed {
     ),
   };
 }
+
+/** The parts of a key shown by both the table and the cards. */
+const status = (key: ApiKey) => (
+  <Badge variant="light" color={key.revoked_at ? 'gray' : 'green'} radius="sm" style={FULL_WIDTH}>
+    {key.revoked_at ? 'Revoked' : 'Live'}
+  </Badge>
+);
+const lastUsed = (key: ApiKey) =>
+  key.last_used_at ? <RelativeTime iso={key.last_used_at} /> : <Text span size="sm" c="dimmed">never</Text>;
 
 /** /admin/api-keys: keys for scripts, each with a role; created (shown once), listed, revoked. */
 export function ApiKeysPage() {
@@ -61,6 +71,14 @@ export function ApiKeysPage() {
 
   const items = keys.data?.items ?? [];
   const live = items.filter((key) => !key.revoked_at).length;
+  const caption = `${live} live and ${items.length - live} revoked API keys`;
+  // Below Mantine's sm breakpoint: one card per key, its action in reach (seven columns do not fit).
+  const narrow = useMediaQuery('(max-width: 47.99em)');
+  const revokeButton = (key: ApiKey) => (
+    <Button size="compact-sm" variant="default" color="red" onClick={() => setRevoking({ open: true, key })}>
+      Revoke…<span className="visually-hidden"> {key.name}</span>
+    </Button>
+  );
   return (
     <Stack gap="lg">
       <Group justify="space-between" align="flex-end" wrap="wrap">
@@ -102,78 +120,115 @@ export function ApiKeysPage() {
           <Text size="sm" c="dimmed" aria-hidden>
             {live} live, {items.length - live} revoked
           </Text>
-          <Card withBorder radius="md" padding={0}>
-            <div role="region" aria-label="API keys table" tabIndex={0} style={{ overflowX: 'auto' }}>
-              <Table striped verticalSpacing="sm" miw={900}>
-                <caption className="visually-hidden">{`${live} live and ${items.length - live} revoked API keys`}</caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">Name</Table.Th>
-                    <Table.Th scope="col">Role</Table.Th>
-                    <Table.Th scope="col">Key</Table.Th>
-                    <Table.Th scope="col">Created</Table.Th>
-                    <Table.Th scope="col">Last used</Table.Th>
-                    <Table.Th scope="col">Status</Table.Th>
-                    <Table.Th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((key) => (
-                    <Table.Tr key={key.id} data-key={key.name}>
-                      <Table.Td>
-                        <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
-                          {key.name}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>{ROLE_LABEL[key.role]}</Table.Td>
-                      <Table.Td>
-                        <Code>{key.prefix}…</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
-                          {formatDateTime(key.created_at)}
-                        </Text>
-                        {key.created_by && (
-                          <Text size="xs" c="dimmed">
-                            by {principalLabel(key.created_by)}
+          {narrow ? (
+            <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} aria-label={caption}>
+              {items.map((key) => (
+                <Card component="li" key={key.id} withBorder padding="sm" radius="md" data-key={key.name}>
+                  <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
+                    <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+                      {key.name}
+                    </Text>
+                    {status(key)}
+                  </Group>
+                  <Group gap="md" mt={4}>
+                    <Text size="sm">
+                      <Text span c="dimmed">
+                        Role{' '}
+                      </Text>
+                      {ROLE_LABEL[key.role]}
+                    </Text>
+                    <Text size="sm">
+                      <Text span c="dimmed">
+                        Key{' '}
+                      </Text>
+                      <Code>{key.prefix}…</Code>
+                    </Text>
+                  </Group>
+                  <Text size="sm" mt={4}>
+                    <Text span c="dimmed">
+                      Created{' '}
+                    </Text>
+                    {formatDateTime(key.created_at)}
+                    {key.created_by && <Text span c="dimmed">{` by ${principalLabel(key.created_by)}`}</Text>}
+                  </Text>
+                  <Text size="sm">
+                    <Text span c="dimmed">
+                      Last used{' '}
+                    </Text>
+                    {lastUsed(key)}
+                  </Text>
+                  {key.revoked_at ? (
+                    <Text size="sm">
+                      <Text span c="dimmed">
+                        Revoked{' '}
+                      </Text>
+                      {formatDateTime(key.revoked_at)}
+                      {key.revoked_by && <Text span c="dimmed">{` by ${principalLabel(key.revoked_by)}`}</Text>}
+                    </Text>
+                  ) : (
+                    <Group mt="xs">{revokeButton(key)}</Group>
+                  )}
+                </Card>
+              ))}
+            </Stack>
+          ) : (
+            <Card withBorder radius="md" padding={0}>
+              <div role="region" aria-label="API keys table" tabIndex={0} style={{ overflowX: 'auto' }}>
+                <Table striped verticalSpacing="sm" miw={900}>
+                  <caption className="visually-hidden">{caption}</caption>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th scope="col">Name</Table.Th>
+                      <Table.Th scope="col">Role</Table.Th>
+                      <Table.Th scope="col">Key</Table.Th>
+                      <Table.Th scope="col">Created</Table.Th>
+                      <Table.Th scope="col">Last used</Table.Th>
+                      <Table.Th scope="col">Status</Table.Th>
+                      <Table.Th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {items.map((key) => (
+                      <Table.Tr key={key.id} data-key={key.name}>
+                        <Table.Td>
+                          <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
+                            {key.name}
                           </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        {key.last_used_at ? <RelativeTime iso={key.last_used_at} /> : <Text span size="sm" c="dimmed">never</Text>}
-                      </Table.Td>
-                      <Table.Td>
-                        {key.revoked_at ? (
-                          <>
-                            <Badge variant="light" color="gray" radius="sm" style={FULL_WIDTH}>
-                              Revoked
-                            </Badge>
+                        </Table.Td>
+                        <Table.Td>{ROLE_LABEL[key.role]}</Table.Td>
+                        <Table.Td>
+                          <Code>{key.prefix}…</Code>
+                        </Table.Td>
+                        <Table.Td>
+                          <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                            {formatDateTime(key.created_at)}
+                          </Text>
+                          {key.created_by && (
+                            <Text size="xs" c="dimmed">
+                              by {principalLabel(key.created_by)}
+                            </Text>
+                          )}
+                        </Table.Td>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{lastUsed(key)}</Table.Td>
+                        <Table.Td>
+                          {status(key)}
+                          {key.revoked_at && (
                             <Text size="xs" c="dimmed" mt={2}>
                               {formatDateTime(key.revoked_at)}
                               {key.revoked_by ? ` by ${principalLabel(key.revoked_by)}` : ''}
                             </Text>
-                          </>
-                        ) : (
-                          <Badge variant="light" color="green" radius="sm" style={FULL_WIDTH}>
-                            Live
-                          </Badge>
-                        )}
-                      </Table.Td>
-                      <Table.Td ta="right">
-                        {!key.revoked_at && (
-                          <Button size="compact-sm" variant="default" color="red" onClick={() => setRevoking({ open: true, key })}>
-                            Revoke…<span className="visually-hidden"> {key.name}</span>
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </div>
-          </Card>
+                          )}
+                        </Table.Td>
+                        <Table.Td ta="right">{!key.revoked_at && revokeButton(key)}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </div>
+            </Card>
+          )}
         </Stack>
       )}
 

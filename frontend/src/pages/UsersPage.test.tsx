@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEventLib from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiError, listOf, user } from '../test/accountsFakes';
-import { fakeApi, me, renderWithProviders } from '../test/utils';
+import { fakeApi, me, onAPhone, renderWithProviders } from '../test/utils';
 import { UsersPage } from './UsersPage';
 
 const userEvent = userEventLib.setup({ delay: null });
@@ -23,8 +23,9 @@ function renderPage() {
   );
 }
 
-function row(email: string): HTMLElement {
-  const found = document.querySelector<HTMLElement>(`tr[data-user="${email}"]`);
+/** The table row of `email`, or its card on a phone (`'li'`). */
+function row(email: string, tag = 'tr'): HTMLElement {
+  const found = document.querySelector<HTMLElement>(`${tag}[data-user="${email}"]`);
   if (!found) throw new Error(`no row of ${email}`);
   return found;
 }
@@ -47,6 +48,25 @@ describe('UsersPage', SLOW, () => {
     const theirs = row('viewer@example.com');
     expect(within(theirs).getByText('never')).toBeInTheDocument();
     expect(within(theirs).getByText('by admin@example.com')).toBeInTheDocument();
+  });
+
+  it('on a phone shows each user as a card with what the row shows and the same actions', async () => {
+    onAPhone();
+    fakeApi({ '/api/users': listOf([admin, viewer]) });
+    renderPage();
+    const theirs = await waitFor(() => row('viewer@example.com', 'li'));
+    expect(screen.queryByRole('table')).toBeNull();
+    expect(screen.getByRole('list', { name: '2 users' })).toBeInTheDocument();
+    expect(theirs).toHaveTextContent('Active');
+    expect(theirs).toHaveTextContent('Last sign-in never');
+    expect(theirs).toHaveTextContent('by admin@example.com');
+    const mine = row('admin@example.com', 'li');
+    expect(within(mine).getByText('You')).toBeInTheDocument();
+    expect(within(mine).getByRole('button', { name: /Disable/ })).toHaveAttribute('aria-disabled', 'true');
+    expect(within(theirs).getByRole('button', { name: /Reset password/ })).toBeInTheDocument();
+    expect(within(theirs).getByRole('combobox', { name: 'Role of viewer@example.com' })).toHaveValue('viewer');
+    await userEvent.click(within(theirs).getByRole('button', { name: /Disable/ }));
+    expect(await screen.findByRole('dialog', { name: 'Disable this user?' })).toBeInTheDocument();
   });
 
   it('adds a user and shows the generated password once, with a copy button and the warning', async () => {

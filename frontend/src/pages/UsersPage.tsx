@@ -1,4 +1,5 @@
 import { Badge, Button, Card, Group, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { IconUserPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -126,7 +127,62 @@ export function UsersPage() {
   const shownRole = (user: User): Role =>
     update.isPending && update.variables.user.id === user.id && update.variables.patch.role ? update.variables.patch.role : user.role;
 
+  // The parts of a user shown by both the table and, below Mantine's sm breakpoint, the cards.
+  const badges = (user: User) => (
+    <Group gap={4} mt={2}>
+      {isMe(user) && (
+        <Badge size="sm" variant="light" radius="sm">
+          You
+        </Badge>
+      )}
+      {user.must_change_password && (
+        <Badge size="sm" variant="light" color="orange" radius="sm" style={FULL_WIDTH}>
+          Temporary password
+        </Badge>
+      )}
+    </Group>
+  );
+  const roleSelect = (user: User) => (
+    <NativeSelect
+      size="xs"
+      aria-label={`Role of ${user.email}`}
+      data={ROLES.map((role) => ({ value: role, label: ROLE_LABEL[role] }))}
+      value={shownRole(user)}
+      onChange={(event) => update.mutate({ user, patch: { role: event.currentTarget.value as Role } })}
+      w={110}
+    />
+  );
+  const status = (user: User) => (
+    <Badge variant="light" color={user.disabled ? 'gray' : 'green'} radius="sm" style={FULL_WIDTH}>
+      {user.disabled ? 'Disabled' : 'Active'}
+    </Badge>
+  );
+  const lastSignIn = (user: User) =>
+    user.last_sign_in_at ? <RelativeTime iso={user.last_sign_in_at} /> : <Text span size="sm" c="dimmed">never</Text>;
+  const actions = (user: User) => (
+    <>
+      <Button size="compact-sm" variant="default" onClick={() => setQuestion({ kind: 'reset', user })}>
+        Reset password…<span className="visually-hidden"> of {user.email}</span>
+      </Button>
+      {isMe(user) ? (
+        <Refused reason="You can't disable your own account: ask another admin.">
+          <Button size="compact-sm" variant="default">
+            Disable…<span className="visually-hidden"> {user.email}</span>
+          </Button>
+        </Refused>
+      ) : (
+        <Button size="compact-sm" variant="default" onClick={() => setQuestion({ kind: user.disabled ? 'enable' : 'disable', user })}>
+          {user.disabled ? 'Enable…' : 'Disable…'}
+          <span className="visually-hidden"> {user.email}</span>
+        </Button>
+      )}
+    </>
+  );
+
   const total = users.data?.total ?? 0;
+  const caption = `${total} users`;
+  // Below Mantine's sm breakpoint: one card per user, its actions in reach (six columns do not fit).
+  const narrow = useMediaQuery('(max-width: 47.99em)');
   return (
     <Stack gap="lg">
       <Group justify="space-between" align="flex-end" wrap="wrap">
@@ -150,99 +206,93 @@ export function UsersPage() {
           <Text size="sm" c="dimmed" aria-hidden>
             {total.toLocaleString()} user{total === 1 ? '' : 's'}
           </Text>
-          <Card withBorder radius="md" padding={0}>
-            <div role="region" aria-label="Users table" tabIndex={0} style={{ overflowX: 'auto' }}>
-              <Table striped verticalSpacing="sm" miw={860}>
-                <caption className="visually-hidden">{`${total} users`}</caption>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th scope="col">User</Table.Th>
-                    <Table.Th scope="col">Role</Table.Th>
-                    <Table.Th scope="col">Status</Table.Th>
-                    <Table.Th scope="col">Last sign-in</Table.Th>
-                    <Table.Th scope="col">Added</Table.Th>
-                    <Table.Th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {users.data.items.map((user) => (
-                    <Table.Tr key={user.id} data-user={user.email}>
-                      <Table.Td>
-                        <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
-                          {user.email}
-                        </Text>
-                        <Group gap={4} mt={2}>
-                          {isMe(user) && (
-                            <Badge size="sm" variant="light" radius="sm">
-                              You
-                            </Badge>
-                          )}
-                          {user.must_change_password && (
-                            <Badge size="sm" variant="light" color="orange" radius="sm" style={FULL_WIDTH}>
-                              Temporary password
-                            </Badge>
-                          )}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <NativeSelect
-                          size="xs"
-                          aria-label={`Role of ${user.email}`}
-                          data={ROLES.map((role) => ({ value: role, label: ROLE_LABEL[role] }))}
-                          value={shownRole(user)}
-                          onChange={(event) => update.mutate({ user, patch: { role: event.currentTarget.value as Role } })}
-                          w={110}
-                        />
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="light" color={user.disabled ? 'gray' : 'green'} radius="sm" style={FULL_WIDTH}>
-                          {user.disabled ? 'Disabled' : 'Active'}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        {user.last_sign_in_at ? <RelativeTime iso={user.last_sign_in_at} /> : <Text span size="sm" c="dimmed">never</Text>}
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
-                          {formatDateTime(user.created_at)}
-                        </Text>
-                        {user.created_by && (
-                          <Text size="xs" c="dimmed">
-                            by {principalLabel(user.created_by)}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap="xs" wrap="nowrap" justify="flex-end">
-                          <Button size="compact-sm" variant="default" onClick={() => setQuestion({ kind: 'reset', user })}>
-                            Reset password…<span className="visually-hidden"> of {user.email}</span>
-                          </Button>
-                          {isMe(user) ? (
-                            <Refused reason="You can't disable your own account: ask another admin.">
-                              <Button size="compact-sm" variant="default">
-                                Disable…<span className="visually-hidden"> {user.email}</span>
-                              </Button>
-                            </Refused>
-                          ) : (
-                            <Button
-                              size="compact-sm"
-                              variant="default"
-                              onClick={() => setQuestion({ kind: user.disabled ? 'enable' : 'disable', user })}
-                            >
-                              {user.disabled ? 'Enable…' : 'Disable…'}
-                              <span className="visually-hidden"> {user.email}</span>
-                            </Button>
-                          )}
-                        </Group>
-                      </Table.Td>
+          {narrow ? (
+            <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} aria-label={caption}>
+              {users.data.items.map((user) => (
+                <Card component="li" key={user.id} withBorder padding="sm" radius="md" data-user={user.email}>
+                  <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
+                    <Text size="sm" fw={600} style={{ overflowWrap: 'anywhere' }}>
+                      {user.email}
+                    </Text>
+                    {status(user)}
+                  </Group>
+                  {badges(user)}
+                  <Group gap="xs" mt="xs">
+                    <Text size="sm" c="dimmed" aria-hidden>
+                      Role
+                    </Text>
+                    {roleSelect(user)}
+                  </Group>
+                  <Text size="sm" mt={4}>
+                    <Text span c="dimmed">
+                      Last sign-in{' '}
+                    </Text>
+                    {lastSignIn(user)}
+                  </Text>
+                  <Text size="sm">
+                    <Text span c="dimmed">
+                      Added{' '}
+                    </Text>
+                    {formatDateTime(user.created_at)}
+                    {user.created_by && <Text span c="dimmed">{` by ${principalLabel(user.created_by)}`}</Text>}
+                  </Text>
+                  <Group gap="xs" mt="xs">
+                    {actions(user)}
+                  </Group>
+                </Card>
+              ))}
+            </Stack>
+          ) : (
+            <Card withBorder radius="md" padding={0}>
+              <div role="region" aria-label="Users table" tabIndex={0} style={{ overflowX: 'auto' }}>
+                <Table striped verticalSpacing="sm" miw={860}>
+                  <caption className="visually-hidden">{caption}</caption>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th scope="col">User</Table.Th>
+                      <Table.Th scope="col">Role</Table.Th>
+                      <Table.Th scope="col">Status</Table.Th>
+                      <Table.Th scope="col">Last sign-in</Table.Th>
+                      <Table.Th scope="col">Added</Table.Th>
+                      <Table.Th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </Table.Th>
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </div>
-          </Card>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {users.data.items.map((user) => (
+                      <Table.Tr key={user.id} data-user={user.email}>
+                        <Table.Td>
+                          <Text size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
+                            {user.email}
+                          </Text>
+                          {badges(user)}
+                        </Table.Td>
+                        <Table.Td>{roleSelect(user)}</Table.Td>
+                        <Table.Td>{status(user)}</Table.Td>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{lastSignIn(user)}</Table.Td>
+                        <Table.Td>
+                          <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                            {formatDateTime(user.created_at)}
+                          </Text>
+                          {user.created_by && (
+                            <Text size="xs" c="dimmed">
+                              by {principalLabel(user.created_by)}
+                            </Text>
+                          )}
+                        </Table.Td>
+                        <Table.Td>
+                          <Group gap="xs" wrap="nowrap" justify="flex-end">
+                            {actions(user)}
+                          </Group>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </div>
+            </Card>
+          )}
         </Stack>
       )}
 

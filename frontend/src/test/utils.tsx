@@ -30,6 +30,12 @@ export function renderWithProviders(ui: ReactElement, { route = '/', as = me() }
   return { ...result, client };
 }
 
+/** As on a phone: the screens' `useMediaQuery('(max-width: …)')` matches until `vi.unstubAllGlobals()`. */
+export function onAPhone() {
+  const matchMedia = window.matchMedia;
+  vi.stubGlobal('matchMedia', (query: string) => ({ ...matchMedia(query), matches: query.includes('max-width') }));
+}
+
 /**
  * A fetch stand-in answering by route: `routes` maps "METHOD /api/path" (or "/api/path" for GET;
  * the query string is ignored) to a JSON body, `[status, body]`, or a function of the request.
