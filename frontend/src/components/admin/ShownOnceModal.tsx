@@ -1,5 +1,6 @@
-import { Alert, Button, Code, CopyButton, Flex, Group, Modal, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
+import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { IconAlertTriangle } from '@tabler/icons-react';
+import { CopyableSecret } from '../CopyableSecret';
 import type { ReactNode } from 'react';
 import { MODAL_PROPS } from '../webhooks/style';
 
@@ -31,28 +32,7 @@ export function ShownOnceModal({ revealed, onClose }: { revealed: Revealed | nul
             <Text size="sm" c="dimmed" mb={4}>
               {revealed.label}
             </Text>
-            <Flex gap="xs" direction={{ base: 'column', xs: 'row' }} align={{ base: 'flex-start', xs: 'stretch' }}>
-              <Code
-                block
-                data-testid="shown-once-value"
-                style={{ flex: 1, alignSelf: 'stretch', overflowWrap: 'anywhere', whiteSpace: 'pre-wrap', fontSize: 'var(--mantine-font-size-sm)' }}
-              >
-                {revealed.value}
-              </Code>
-              <CopyButton value={revealed.value}>
-                {({ copied, copy }) => (
-                  <Button
-                    onClick={copy}
-                    variant={copied ? 'filled' : 'light'}
-                    color={copied ? 'teal' : undefined}
-                    leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
-                    style={{ flexShrink: 0 }}
-                  >
-                    {copied ? 'Copied' : 'Copy'}
-                  </Button>
-                )}
-              </CopyButton>
-            </Flex>
+            <CopyableSecret value={revealed.value} codeProps={{ 'data-testid': 'shown-once-value' }} />
           </div>
           <Group justify="flex-end">
             <Button onClick={onClose}>I have copied it</Button>

@@ -1,5 +1,6 @@
-import { Alert, Button, Code, CopyButton, Flex, Group, Modal, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
+import { Alert, Button, Code, Group, Modal, Stack, Text } from '@mantine/core';
+import { IconAlertTriangle } from '@tabler/icons-react';
+import { CopyableSecret } from '../CopyableSecret';
 import type { RefObject } from 'react';
 import { MODAL_PROPS } from './style';
 import { formatAbsolute } from './time';
@@ -48,28 +49,7 @@ export function SecretModal({
             <Text size="sm" c="dimmed" mb={4}>
               Signing secret for <span style={{ overflowWrap: 'anywhere' }}>{revealed.url}</span>
             </Text>
-            <Flex gap="xs" direction={{ base: 'column', xs: 'row' }} align={{ base: 'flex-start', xs: 'stretch' }}>
-              <Code
-                block
-                aria-label="Signing secret"
-                style={{ flex: 1, alignSelf: 'stretch', overflowWrap: 'anywhere', whiteSpace: 'pre-wrap', fontSize: 'var(--mantine-font-size-sm)' }}
-              >
-                {revealed.secret}
-              </Code>
-              <CopyButton value={revealed.secret}>
-                {({ copied, copy }) => (
-                  <Button
-                    onClick={copy}
-                    variant={copied ? 'filled' : 'light'}
-                    color={copied ? 'teal' : undefined}
-                    leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
-                    style={{ flexShrink: 0 }}
-                  >
-                    {copied ? 'Copied' : 'Copy'}
-                  </Button>
-                )}
-              </CopyButton>
-            </Flex>
+            <CopyableSecret value={revealed.secret} codeProps={{ 'aria-label': 'Signing secret' }} />
           </div>
           {revealed.reason === 'rotated' && revealed.previousExpiresAt && (
             <Text size="sm">
